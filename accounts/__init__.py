@@ -1,0 +1,1 @@
+"""Who: users, partners and their API keys, service keys, client accounts and memberships."""

@@ -1,0 +1,258 @@
+"""Models for people and tenants: User, Partner, PartnerApiKey, ServiceKey, Account, Membership.
+
+The sessions the Admin API hands out (access + refresh tokens) live in `accounts.session_models`
+and are re-exported here so that Django finds them.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+def normalize_email_address(email: str) -> str:
+    """Emails are the login name and are compared case-insensitively: store them lower-cased."""
+    return email.strip().lower()
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_email(self, email: str) -> "User":
+        return self.get(email=normalize_email_address(email))
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        user = self.model(email=normalize_email_address(email), **fields)
+        # No password means an unusable one: the person sets it after their first link.
+        user.set_password(password) if password else user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.update(is_staff=True, is_superuser=True)
+        fields.setdefault("email_confirmed_at", timezone.now())
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. The email is the login name, unique regardless of case (stored lower-cased)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=255, unique=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    user_metadata = models.JSONField(default=dict, blank=True)
+    app_metadata = models.JSONField(default=dict, blank=True)
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    recovery_sent_at = models.DateTimeField(null=True, blank=True)
+    # An email change waiting for confirmation (Admin API email_change_* links).
+    new_email = models.EmailField(max_length=255, blank=True)
+    email_change_sent_at = models.DateTimeField(null=True, blank=True)
+    banned_until = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            # The database itself guarantees case-insensitive uniqueness.
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="user_email_lowercase"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalize_email_address(self.email)
+        if self.new_email:
+            self.new_email = normalize_email_address(self.new_email)
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+    @property
+    def is_banned(self) -> bool:
+        return self.banned_until is not None and self.banned_until > timezone.now()
+
+
+class Partner(models.Model):
+    """A company that calls the Partner API for its client accounts."""
+
+    name = models.CharField(max_length=200, unique=True)
+    # Hosts that redirect_url may point at (the host itself or any subdomain of it).
+    permitted_domains = models.JSONField(default=list, blank=True)
+    # Per-partner overrides of the default limits; null means "use the setting".
+    rate_limit_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    rate_limit_per_day = models.PositiveIntegerField(null=True, blank=True)
+    login_links_per_account_per_hour = models.PositiveIntegerField(null=True, blank=True)
+    # Branding for partner-branded emails and the confirmation page.
+    brand_name = models.CharField(max_length=200, blank=True)
+    brand_logo_url = models.URLField(blank=True)
+    brand_color = models.CharField(max_length=7, blank=True, help_text="Hex colour, e.g. #0b5fff")
+    support_email = models.EmailField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.brand_name or self.name
+
+    def limit_per_minute(self) -> int:
+        return self.rate_limit_per_minute or settings.PARTNER_KEY_LIMIT_PER_MINUTE
+
+    def limit_per_day(self) -> int:
+        return self.rate_limit_per_day or settings.PARTNER_KEY_LIMIT_PER_DAY
+
+    def links_per_account_per_hour(self) -> int:
+        return self.login_links_per_account_per_hour or settings.LOGIN_LINKS_PER_ACCOUNT_PER_HOUR
+
+
+class PartnerApiKeyScope(models.TextChoices):
+    ACCOUNTS_READ = "accounts:read"
+    ACCOUNTS_WRITE = "accounts:write"
+    LINKS_WRITE = "links:write"
+    ACTIVITY_READ = "activity:read"
+
+
+ALL_PARTNER_SCOPES = [scope.value for scope in PartnerApiKeyScope]
+
+
+def default_scopes() -> list[str]:
+    return list(ALL_PARTNER_SCOPES)
+
+
+class PartnerApiKey(models.Model):
+    """A Partner API key (`15th_…`). Only the SHA-256 digest and the last 4 characters are kept."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, default="default")
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    last4 = models.CharField(max_length=4, editable=False)
+    scopes = models.JSONField(default=default_scopes)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "partner API key"
+
+    def __str__(self) -> str:
+        return f"15th_…{self.last4} ({self.partner})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class ServiceKey(models.Model):
+    """An Admin API key (`lgsk_…`), the counterpart of Supabase's service_role key."""
+
+    name = models.CharField(max_length=100, unique=True)
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    last4 = models.CharField(max_length=4, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} (lgsk_…{self.last4})"
+
+
+class AccountStatus(models.TextChoices):
+    ONBOARDING = "onboarding"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class Account(models.Model):
+    """A partner's client account; people reach it through memberships."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="accounts")
+    status = models.CharField(
+        max_length=16, choices=AccountStatus.choices, default=AccountStatus.ONBOARDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    users = models.ManyToManyField(User, through="Membership", related_name="accounts")
+
+    class Meta:
+        indexes = [models.Index(fields=["partner", "-created_at"], name="account_partner_recent")]
+        permissions = [("generate_login_link", "Can generate login links for support")]
+
+    def __str__(self) -> str:
+        return f"Account {self.pk}"
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == AccountStatus.SUSPENDED
+
+
+class MembershipRole(models.TextChoices):
+    PRIMARY = "primary"
+    SPOUSE = "spouse"
+    ADDITIONAL = "additional"
+
+
+class Membership(models.Model):
+    """A user's place on an account. Every role has full access; one primary per account."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=MembershipRole.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "user"], name="membership_unique_user"),
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(role="primary"),
+                name="membership_one_primary",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.account} ({self.role})"
+
+
+from .session_models import AuthSession, RefreshToken  # noqa: E402
+
+__all__ = [
+    "Account",
+    "AccountStatus",
+    "AuthSession",
+    "Membership",
+    "MembershipRole",
+    "Partner",
+    "PartnerApiKey",
+    "RefreshToken",
+    "ServiceKey",
+    "User",
+]

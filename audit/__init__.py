@@ -1,0 +1,1 @@
+"""The audit log: immutable events for every link, key and credential change."""

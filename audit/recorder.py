@@ -1,0 +1,50 @@
+"""`record()`: the one way events enter the audit log.
+
+Services call it inside the transaction that makes the change, so an event exists if and only if
+its change was committed.
+"""
+
+from typing import Any
+
+from . import context
+from .actors import Actor
+from .models import AuditEvent
+
+
+def build(
+    event: str,
+    *,
+    actor: Actor,
+    partner: Any = None,
+    account: Any = None,
+    user: Any = None,
+    link: Any = None,
+    details: dict | None = None,
+) -> AuditEvent:
+    """An unsaved event carrying the current request's context (for bulk inserts)."""
+    request = context.current()
+    return AuditEvent(
+        event=event,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_label=actor.label[:255],
+        partner_id=getattr(partner, "pk", partner),
+        account_id=getattr(account, "pk", account),
+        user_id=getattr(user, "pk", user),
+        user_email=getattr(user, "email", "") or "",
+        link_id=getattr(link, "pk", link),
+        ip_address=request.ip_address,
+        user_agent=request.user_agent,
+        request_id=request.request_id,
+        details=details or {},
+    )
+
+
+def record(event: str, *, actor: Actor, **refs: Any) -> AuditEvent:
+    """Write one event now. Call it inside the transaction of the change it describes.
+
+    Keyword arguments: partner, account, user, link (objects or primary keys) and details.
+    """
+    audit_event = build(event, actor=actor, **refs)
+    audit_event.save(force_insert=True)
+    return audit_event

@@ -1,0 +1,1 @@
+"""Links: the LoginLink engine, the APIs and pages that issue and redeem links, notifications."""

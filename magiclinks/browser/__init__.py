@@ -1,0 +1,1 @@
+"""Pages for end users: link confirmation, sign-in, passwords, the account page."""

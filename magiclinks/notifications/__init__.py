@@ -1,0 +1,1 @@
+"""The email outbox: Notification rows, rendering, Celery delivery, ESP webhooks."""

@@ -1,0 +1,1 @@
+"""The Partner API (/v1beta): accounts, users, login links, activity."""

@@ -1,0 +1,125 @@
+"""magiclinks.flows.issue: creating links, invalidating earlier ones, never storing secrets."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+
+from audit.actors import Actor
+from audit.models import AuditEvent
+from magiclinks.flows.issue import invalidate_open_links, issue_link
+from magiclinks.models import LinkKind, LinkStatus, LoginLink
+
+pytestmark = pytest.mark.django_db
+HOUR = timedelta(hours=1)
+
+
+def partner_link(account, user, **kwargs):
+    return issue_link(
+        user=user,
+        kind=LinkKind.PARTNER_LOGIN,
+        account=account,
+        actor=Actor.partner(account.partner),
+        lifetime=kwargs.pop("lifetime", HOUR),
+        **kwargs,
+    )
+
+
+def test_issue_returns_secret_once_and_stores_only_its_digest(make):
+    account = make.account()
+    user = account.users.get()
+    issued = partner_link(account, user, with_otp=True)
+
+    row = LoginLink.objects.get(pk=issued.link.pk)
+    assert row.status == LinkStatus.ACTIVE
+    # Search every column of the stored row for the secret and the OTP.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM magiclinks_loginlink")
+        stored = [str(value) for value in cursor.fetchone()]
+    assert stored
+    assert not any(issued.secret in value for value in stored)
+    assert not any(issued.otp in value for value in stored)
+    # …and every audit column too.
+    for event in AuditEvent.objects.all():
+        assert issued.secret not in str(event.__dict__)
+
+
+def test_issue_invalidates_and_counts_the_users_open_links_of_the_same_account(make):
+    account = make.account()
+    user = account.users.get()
+    first = partner_link(account, user)
+    second = partner_link(account, user)
+    assert first.invalidated_count == 0
+    assert second.invalidated_count == 1
+    third = partner_link(account, user)
+    assert third.invalidated_count == 1  # only the still-open one
+    first.link.refresh_from_db()
+    assert first.link.status == LinkStatus.INVALIDATED
+    assert first.link.invalidation_reason == "superseded"
+    assert LoginLink.objects.active().filter(user=user).count() == 1
+
+
+def test_links_on_other_accounts_and_used_or_expired_links_are_not_counted(make):
+    user = make.user()
+    account_a = make.account(primary=user)
+    account_b = make.account(primary=make.user())
+    partner_link(account_b, user)
+    expired = partner_link(account_a, user)
+    LoginLink.objects.filter(pk=expired.link.pk).update(expires_at=expired.link.created_at)
+    assert partner_link(account_a, user).invalidated_count == 0
+    assert LoginLink.objects.active().filter(user=user).count() == 2
+
+
+def test_admin_kinds_supersede_within_their_group(make):
+    user = make.user()
+    actor = Actor.system("test")
+    magic = issue_link(user=user, kind=LinkKind.MAGICLINK, actor=actor, lifetime=HOUR)
+    signup = issue_link(user=user, kind=LinkKind.SIGNUP, actor=actor, lifetime=HOUR)
+    recovery = issue_link(user=user, kind=LinkKind.RECOVERY, actor=actor, lifetime=HOUR)
+    assert signup.invalidated_count == 0  # confirmation group, separate from magiclink
+    assert recovery.invalidated_count == 1  # recovery replaces the magic link
+    magic.link.refresh_from_db()
+    assert magic.link.status == LinkStatus.INVALIDATED
+
+
+def test_issue_writes_audit_events_with_the_change(make):
+    account = make.account()
+    user = account.users.get()
+    partner_link(account, user, purpose="initial_access")
+    issued = partner_link(account, user, purpose="support_request")
+    events = list(AuditEvent.objects.for_account(account.pk).values_list("event", flat=True))
+    assert events.count("login_link.generated") == 2
+    assert events.count("login_link.invalidated") == 1
+    generated = AuditEvent.objects.filter(link_id=issued.link.pk).get()
+    assert generated.actor_type == "partner"
+    assert generated.details["purpose"] == "support_request"
+    assert generated.details["previous_links_invalidated"] == 1
+
+
+def test_nothing_is_written_when_the_surrounding_transaction_rolls_back(make):
+    account = make.account()
+    user = account.users.get()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        partner_link(account, user)
+        raise RuntimeError("the request failed after issuing")
+    assert LoginLink.objects.count() == 0
+    assert AuditEvent.objects.count() == 0
+
+
+def test_partner_links_need_an_account(make):
+    with pytest.raises(ValueError):
+        issue_link(
+            user=make.user(), kind=LinkKind.PARTNER_LOGIN, actor=Actor.system(), lifetime=HOUR
+        )
+
+
+def test_invalidate_open_links_by_scope(make):
+    user = make.user()
+    actor = Actor.system("test")
+    issue_link(user=user, kind=LinkKind.MAGICLINK, actor=actor, lifetime=HOUR)
+    keep = issue_link(user=user, kind=LinkKind.SIGNUP, actor=actor, lifetime=HOUR)
+    assert (
+        invalidate_open_links(user=user, actor=actor, reason="user_changed", scopes=["recovery"])
+        == 1
+    )
+    assert LoginLink.objects.active().get(user=user).pk == keep.link.pk
