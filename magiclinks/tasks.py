@@ -1,8 +1,11 @@
-"""Celery tasks. Tasks receive ids only, never a secret."""
+"""Celery tasks of this app (Celery autodiscovers this module). Tasks receive ids, never secrets."""
 
 from celery import shared_task
 
 from .flows.purge import purge_expired_links as purge
+from .notifications.tasks import send_notification
+
+__all__ = ["purge_expired_links", "send_notification"]
 
 
 @shared_task(name="magiclinks.tasks.purge_expired_links")

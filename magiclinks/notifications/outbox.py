@@ -1,0 +1,80 @@
+"""Queueing an email: the outbox row is written in the caller's transaction.
+
+`queue_link_email()` is called by every flow that issues a link for somebody to receive by mail.
+It stores the secret encrypted on the row and asks Celery to send it once the transaction
+commits. The task gets only the row id. If the broker is down at that moment, nothing is lost:
+the row stays `pending` and the beat task re-dispatches it.
+"""
+
+import logging
+
+from django.db import transaction
+
+from audit.actors import Actor
+from audit.recorder import record
+
+from ..flows.issue import IssuedLink
+from ..models import LinkKind, Notification, NotificationKind
+from . import crypto
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SUBJECTS = {
+    NotificationKind.PARTNER_LOGIN_LINK: "Your login link",
+    NotificationKind.ACCOUNT_CREATED: "Your account is ready",
+    NotificationKind.USER_ADDED: "You have been given access to an account",
+    NotificationKind.SIGNUP: "Confirm your signup",
+    NotificationKind.INVITE: "You have been invited",
+    NotificationKind.MAGICLINK: "Your magic link",
+    NotificationKind.RECOVERY: "Reset your password",
+    NotificationKind.EMAIL_CHANGE: "Confirm your email change",
+}
+
+
+def queue_link_email(
+    issued: IssuedLink, *, kind: str, actor: Actor, options: dict | None = None
+) -> Notification:
+    """Write a pending Notification for `issued` and dispatch it after commit."""
+    link = issued.link
+    options = dict(options or {})
+    recipient = link.new_email if link.kind == LinkKind.EMAIL_CHANGE_NEW else link.user.email
+    subject = options.get("custom_subject") or DEFAULT_SUBJECTS[NotificationKind(kind)]
+    with transaction.atomic(savepoint=False):
+        notification = Notification.objects.create(
+            link=link,
+            user=link.user,
+            account_id=link.account_id,
+            partner_id=link.partner_id,
+            recipient=recipient,
+            kind=kind,
+            subject=subject[:255],
+            options=options,
+            encrypted_secret=crypto.seal(issued.secret, issued.otp),
+        )
+        record(
+            "notification.queued",
+            actor=actor,
+            partner=link.partner_id,
+            account=link.account_id,
+            user=link.user,
+            link=link,
+            details={"notification_id": notification.pk, "kind": kind},
+        )
+        transaction.on_commit(lambda: dispatch(notification.pk))
+    return notification
+
+
+def dispatch(notification_id: int) -> bool:
+    """Hand a notification to Celery; False (and the row stays pending) if the broker is down."""
+    from .tasks import send_notification
+
+    try:
+        send_notification.delay(notification_id)
+    except Exception as exc:  # kombu raises many types; every one means "try again later"
+        logger.warning(
+            "broker unavailable, notification %s left pending: %s",
+            notification_id,
+            type(exc).__name__,
+        )
+        return False
+    return True
