@@ -79,6 +79,8 @@ class AuditEvent(models.Model):
             ),
             models.Index(fields=["-occurred_at"], name="audit_recent"),
             models.Index(fields=["link"], name="audit_link"),
+            # A person's own history (the account page's recent sign-ins), newest first.
+            models.Index(fields=["user", "-occurred_at", "-id"], name="audit_user_recent"),
         ]
 
     def __str__(self) -> str:

@@ -4,11 +4,34 @@ Django calls these for URLs no view matched and for exceptions no view handled, 
 client never receives an HTML page or a traceback.
 """
 
-from django.http import HttpRequest, HttpResponse
-from django.views import defaults
+import sys
 
-from magiclinks.gotrue import errors as gotrue_errors
+from django.http import HttpRequest, HttpResponse
+from django.views import csrf, defaults
+
+from accounts.gotrue import errors as gotrue_errors
 from magiclinks.partner_api import errors as partner_errors
+
+
+def api_error(
+    request: HttpRequest,
+    status: int,
+    *,
+    partner_code: str,
+    gotrue_code: str,
+    message: str,
+    details: dict | None = None,
+    headers: dict | None = None,
+) -> HttpResponse | None:
+    """An error in the format of the API that `request` is addressed to; None outside the APIs."""
+    if request.path.startswith("/v1beta"):
+        return partner_errors.error_response(status, partner_code, message, details, headers)
+    if request.path.startswith("/auth/v1"):
+        response = gotrue_errors.error_response(request, status, gotrue_code, message)
+        for name, value in (headers or {}).items():
+            response[name] = value
+        return response
+    return None
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -19,7 +42,22 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return defaults.page_not_found(request, exception)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW. Every Partner API view is a DRF view, exempt from CSRF (keys, not
+    cookies, authenticate it), so a CSRF refusal under /v1beta means that no endpoint matched
+    (e.g. POST to a malformed path): answer the API's JSON 404, never Django's HTML 403 page."""
+    if request.path.startswith("/v1beta"):
+        return not_found(request)
+    return csrf.csrf_failure(request, reason)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    # An unreachable dependency raised outside a view (e.g. in a middleware) is a 503, not a 500.
+    from config.middleware import unavailable_response
+
+    unavailable = unavailable_response(request, sys.exc_info()[1])
+    if unavailable is not None:
+        return unavailable
     if request.path.startswith("/v1beta"):
         return partner_errors.error_response(
             500, "INTERNAL_ERROR", "An unexpected error occurred. It has been logged."

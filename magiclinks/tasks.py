@@ -3,9 +3,9 @@
 from celery import shared_task
 
 from .flows.purge import purge_expired_links as purge
-from .notifications.tasks import send_notification
+from .notifications.tasks import redispatch_pending_notifications, send_notification
 
-__all__ = ["purge_expired_links", "send_notification"]
+__all__ = ["purge_expired_links", "redispatch_pending_notifications", "send_notification"]
 
 
 @shared_task(name="magiclinks.tasks.purge_expired_links")

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.db import connection
 
@@ -88,6 +89,16 @@ class Factory:
     def member(self, account: Account, role: str = MembershipRole.ADDITIONAL, **fields) -> User:
         user = self.user(**fields)
         Membership.objects.create(account=account, user=user, role=role)
+        return user
+
+    def staff(self, *perms: str, password: str | None = None, **fields) -> User:
+        """A staff user holding `perms` ("app_label.codename") and nothing else."""
+        user = self.user(password=password, is_staff=True, **fields)
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
         return user
 
 

@@ -59,3 +59,10 @@ def test_seed_demo_is_repeatable_and_prints_working_credentials():
     demo_keys = PartnerApiKey.objects.filter(name="demo")
     assert demo_keys.count() == 2 and demo_keys.filter(revoked_at=None).count() == 1
     assert first != second  # fresh key and password each time
+
+
+def test_seed_demo_client_has_no_password_until_they_set_one():
+    from accounts.models import User
+
+    run("seed_demo")
+    assert not User.objects.get(email="jane.doe@example.com").has_usable_password()

@@ -17,7 +17,11 @@ from magiclinks.notifications.outbox import queue_link_email
 pytestmark = pytest.mark.django_db
 
 
-def test_queued_email_is_sent_once_and_the_secret_wiped(make, django_capture_on_commit_callbacks):
+def test_queued_email_is_sent_once_and_the_secret_wiped(
+    make, django_capture_on_commit_callbacks, settings
+):
+    # Deliver inside the test process: the worker path is covered by test_notifications_worker.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     account = make.account()
     actor = Actor.partner(account.partner)
     issued = issue_link(

@@ -16,29 +16,23 @@ from audit.recorder import record
 from ..flows.issue import IssuedLink
 from ..models import LinkKind, Notification, NotificationKind
 from . import crypto
+from .rendering import subject_for
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_SUBJECTS = {
-    NotificationKind.PARTNER_LOGIN_LINK: "Your login link",
-    NotificationKind.ACCOUNT_CREATED: "Your account is ready",
-    NotificationKind.USER_ADDED: "You have been given access to an account",
-    NotificationKind.SIGNUP: "Confirm your signup",
-    NotificationKind.INVITE: "You have been invited",
-    NotificationKind.MAGICLINK: "Your magic link",
-    NotificationKind.RECOVERY: "Reset your password",
-    NotificationKind.EMAIL_CHANGE: "Confirm your email change",
-}
 
 
 def queue_link_email(
     issued: IssuedLink, *, kind: str, actor: Actor, options: dict | None = None
 ) -> Notification:
-    """Write a pending Notification for `issued` and dispatch it after commit."""
+    """Write a pending Notification for `issued` and dispatch it after commit.
+
+    `kind` is a NotificationKind; `options` are the rendering options (partner_branded,
+    custom_subject, custom_message, include_instructions). Call inside the issuing transaction.
+    """
     link = issued.link
     options = dict(options or {})
     recipient = link.new_email if link.kind == LinkKind.EMAIL_CHANGE_NEW else link.user.email
-    subject = options.get("custom_subject") or DEFAULT_SUBJECTS[NotificationKind(kind)]
+    subject = subject_for(NotificationKind(kind), link=link, options=options)
     with transaction.atomic(savepoint=False):
         notification = Notification.objects.create(
             link=link,
@@ -47,7 +41,7 @@ def queue_link_email(
             partner_id=link.partner_id,
             recipient=recipient,
             kind=kind,
-            subject=subject[:255],
+            subject=subject,
             options=options,
             encrypted_secret=crypto.seal(issued.secret, issued.otp),
         )

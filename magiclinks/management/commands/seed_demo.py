@@ -40,8 +40,8 @@ class Command(BaseCommand):
                 revoke_partner_key(old_key, actor=actor)
             partner_key = create_partner_key(partner, actor=actor, name="demo")
 
-            client, _ = User.objects.get_or_create(
-                email=DEMO_CLIENT, defaults={"first_name": "Jane", "last_name": "Doe"}
+            client = User.objects.filter(email=DEMO_CLIENT).first() or User.objects.create_user(
+                DEMO_CLIENT, first_name="Jane", last_name="Doe"
             )
             membership = Membership.objects.filter(
                 user=client, account__partner=partner, role=MembershipRole.PRIMARY

@@ -1,0 +1,82 @@
+"""DRF authentication for Partner API keys: `Authorization: Bearer 15th_…`.
+
+The key is looked up by its SHA-256 digest (unique index) and compared in constant time; the
+plaintext never reaches the database or a log line. A key is refused when it is malformed,
+unknown, revoked, belongs to a deactivated partner (all 401 INVALID_API_KEY: a caller learns
+nothing about which) or has expired (401 EXPIRED_API_KEY, as the contract asks).
+`last_used_at` is refreshed at most once a minute with a conditional UPDATE, so authenticating
+does not cost a write per request.
+"""
+
+import re
+from datetime import timedelta
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+
+from . import keys
+from .models import PartnerApiKey
+
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+# The prefix plus base64url; generous bounds so older or imported keys still parse, while
+# anything else is refused before it is hashed or looked up.
+_KEY_SHAPE = re.compile(r"^15th_[A-Za-z0-9_-]{20,128}$")
+
+
+class InvalidApiKey(exceptions.AuthenticationFailed):
+    default_detail = "The API key is missing, malformed, unknown or revoked."
+    default_code = "INVALID_API_KEY"
+
+
+class ExpiredApiKey(exceptions.AuthenticationFailed):
+    default_detail = "The API key has expired."
+    default_code = "EXPIRED_API_KEY"
+
+
+def _presented_key(request: Request) -> str:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() != "bearer" or not _KEY_SHAPE.match(credentials.strip()):
+        raise InvalidApiKey()
+    return credentials.strip()
+
+
+def touch_last_used(key: PartnerApiKey) -> None:
+    """Record use at most once per minute: skip when fresh, else a conditional UPDATE (so
+    concurrent requests of one key write once, not once each)."""
+    now = timezone.now()
+    stale_before = now - LAST_USED_GRANULARITY
+    if key.last_used_at is not None and key.last_used_at >= stale_before:
+        return
+    PartnerApiKey.objects.filter(pk=key.pk).filter(
+        Q(last_used_at=None) | Q(last_used_at__lt=stale_before)
+    ).update(last_used_at=now)
+    key.last_used_at = now
+
+
+class PartnerKeyAuthentication(BaseAuthentication):
+    """Sets `request.auth` to the PartnerApiKey (with its partner). `request.user` is anonymous:
+    a key stands for a company, not a person, and must never pass a check meant for users."""
+
+    def authenticate(self, request: Request) -> tuple[AnonymousUser, PartnerApiKey]:
+        presented = _presented_key(request)
+        digest = keys.digest_key(presented)
+        key = PartnerApiKey.objects.select_related("partner").filter(key_digest=digest).first()
+        # The index lookup already matched the digest; the constant-time comparison keeps the
+        # decision itself free of timing differences.
+        if key is None or not keys.digests_match(key.key_digest, presented):
+            raise InvalidApiKey()
+        if key.is_revoked or not key.partner.is_active:
+            raise InvalidApiKey()
+        if key.is_expired:
+            raise ExpiredApiKey()
+        touch_last_used(key)
+        return (AnonymousUser(), key)
+
+    def authenticate_header(self, request: Request) -> str:
+        # Makes DRF answer 401 (not 403) and tells clients which scheme to use.
+        return 'Bearer realm="partner-api"'

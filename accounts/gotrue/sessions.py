@@ -1,0 +1,199 @@
+"""Admin API sessions: start, refresh (rotate), look up by access token, revoke.
+
+A session is an AuthSession row with a chain of RefreshTokens. Refresh tokens are 256-bit random
+strings stored as SHA-256 digests. Refreshing consumes the presented token with one conditional
+UPDATE (`… WHERE used_at IS NULL`), so two simultaneous refreshes cannot both succeed; presenting
+a token that was already used is treated as theft and revokes the whole session, as Supabase
+Auth does (without its reuse interval: see docs/admin-api.md).
+"""
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.actors import Actor
+from audit.context import current
+from audit.recorder import record
+
+from .. import keys
+from ..models import AuthSession, RefreshToken, User
+from . import jwts
+from .errors import GoTrueError
+
+_REFRESH_TOKEN_BYTES = 32
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    """A session's tokens as handed to the client, once."""
+
+    session: AuthSession
+    user: Any
+    access_token: str
+    refresh_token: str
+    expires_at: int
+    expires_in: int
+
+
+def _new_refresh_token(session: AuthSession, parent: RefreshToken | None = None) -> str:
+    plaintext = secrets.token_urlsafe(_REFRESH_TOKEN_BYTES)
+    RefreshToken.objects.create(
+        session=session, token_digest=keys.digest_key(plaintext), parent=parent
+    )
+    return plaintext
+
+
+def _issue(session: AuthSession, user: Any, refresh_token: str, now) -> IssuedSession:
+    access_token, exp = jwts.encode_access_token(
+        user, session_id=str(session.pk), method=session.method, now=now
+    )
+    return IssuedSession(
+        session=session,
+        user=user,
+        access_token=access_token,
+        refresh_token=refresh_token,
+        expires_at=exp,
+        expires_in=exp - int(now.timestamp()),
+    )
+
+
+def start_session(user: Any, *, method: str) -> IssuedSession:
+    """Sign `user` in: a new session, its first refresh token and an access token.
+
+    Joins the caller's transaction (verify redeems the link and starts the session atomically).
+    """
+    now = timezone.now()
+    request = current()
+    with transaction.atomic():
+        session = AuthSession.objects.create(
+            user=user,
+            method=method,
+            created_at=now,
+            ip_address=request.ip_address,
+            user_agent=request.user_agent,
+        )
+        refresh_token = _new_refresh_token(session)
+        User.objects.filter(pk=user.pk).update(last_login=now)
+        user.last_login = now
+        record(
+            "session.created",
+            actor=Actor.user(user),
+            user=user,
+            details={"session_id": str(session.pk), "method": method},
+        )
+    return _issue(session, user, refresh_token, now)
+
+
+def _not_found() -> GoTrueError:
+    return GoTrueError(
+        400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found"
+    )
+
+
+def refresh_session(presented: object) -> IssuedSession:
+    """Rotate a refresh token; reuse of a rotated token revokes the session."""
+    if not isinstance(presented, str) or not presented or len(presented) > 256:
+        raise _not_found()
+    now = timezone.now()
+    reused = None
+    with transaction.atomic():
+        token = (
+            RefreshToken.objects.select_related("session", "session__user")
+            .filter(token_digest=keys.digest_key(presented))
+            .first()
+        )
+        if token is None or not keys.digests_match(token.token_digest, presented):
+            raise _not_found()
+        session, user = token.session, token.session.user
+        if session.revoked_at is not None:
+            raise _not_found()
+        consumed = RefreshToken.objects.filter(pk=token.pk, used_at=None).update(used_at=now)
+        if not consumed:
+            # Security: a rotated token presented again means it was copied; the session can no
+            # longer be trusted, so every token of it stops working.
+            AuthSession.objects.filter(pk=session.pk, revoked_at=None).update(revoked_at=now)
+            record(
+                "session.refresh_token_reused",
+                actor=Actor.user(user),
+                user=user,
+                details={"session_id": str(session.pk)},
+            )
+            reused = session
+        elif not user.is_active or user.is_banned:
+            raise GoTrueError(403, "user_banned", "User is banned")
+        else:
+            refresh_token = _new_refresh_token(session, parent=token)
+            AuthSession.objects.filter(pk=session.pk).update(refreshed_at=now)
+    if reused is not None:  # raised after commit: the revocation must stick
+        raise GoTrueError(400, "refresh_token_already_used", "Invalid Refresh Token: Already Used")
+    return _issue(session, user, refresh_token, now)
+
+
+def authenticate_access_token(token: str | None) -> tuple[Any, AuthSession]:
+    """The user and live session behind a user's access token (GET/PUT /user, POST /logout)."""
+    if not token:
+        raise GoTrueError(401, "no_authorization", "This endpoint requires a Bearer token")
+    claims = jwts.decode(token, audience=jwts.AUDIENCE)
+    session = (
+        AuthSession.objects.select_related("user")
+        .filter(pk=_uuid_or_none(claims.get("session_id")), revoked_at=None)
+        .first()
+    )
+    if session is None:
+        raise GoTrueError(
+            403, "session_not_found", "Session from session_id claim in JWT does not exist"
+        )
+    if str(session.user_id) != str(claims.get("sub")):
+        raise jwts.bad_jwt("token subject does not match its session")
+    return session.user, session
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+LOGOUT_SCOPES = ("global", "local", "others")
+
+
+def logout(user: Any, session: AuthSession, *, scope: str) -> int:
+    """Revoke this session (local), the user's other sessions (others) or all of them (global)."""
+    if scope not in LOGOUT_SCOPES:
+        raise GoTrueError(
+            400, "validation_failed", "Unsupported logout scope: use global, local or others"
+        )
+    sessions = AuthSession.objects.filter(user=user, revoked_at=None)
+    if scope == "local":
+        sessions = sessions.filter(pk=session.pk)
+    elif scope == "others":
+        sessions = sessions.exclude(pk=session.pk)
+    return revoke_sessions(user, sessions, reason=f"logout:{scope}")
+
+
+def revoke_sessions(user: Any, sessions, *, reason: str, actor: Actor | None = None) -> int:
+    """Revoke the given sessions of `user` (a queryset); audited. Returns how many."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = [str(pk) for pk in sessions.values_list("pk", flat=True)]
+        if not ids:
+            return 0
+        AuthSession.objects.filter(pk__in=ids).update(revoked_at=now)
+        record(
+            "session.revoked",
+            actor=actor or Actor.user(user),
+            user=user,
+            details={"session_ids": ids, "reason": reason},
+        )
+    return len(ids)
+
+
+def revoke_all_sessions(user: Any, *, reason: str, actor: Actor | None = None) -> int:
+    return revoke_sessions(
+        user, AuthSession.objects.filter(user=user, revoked_at=None), reason=reason, actor=actor
+    )

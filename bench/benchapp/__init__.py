@@ -1,0 +1,1 @@
+"""Bench-only endpoints: the baseline (key auth + one insert) and the django-sesame peer."""

@@ -1,0 +1,66 @@
+"""Add a person (spouse or additional user) to a partner's account, with a 7-day login link.
+
+The account row is locked so two simultaneous adds of one address end in one membership and
+one USER_EXISTS. A suspended account takes no new users (adding one would issue a link).
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from accounts.models import Account, Membership, MembershipRole
+from audit.actors import Actor
+from audit.recorder import record
+
+from ..models import LinkPurpose, NotificationKind
+from .errors import AccountSuspended, UserExists
+from .people import person_for_partner
+from .welcome import WelcomeLink, issue_welcome_link
+
+
+@dataclass(frozen=True)
+class AddedUser:
+    membership: Membership
+    welcome: WelcomeLink
+
+
+def add_user(
+    account: Account,
+    *,
+    actor: Actor,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str = MembershipRole.ADDITIONAL,
+    send_invitation: bool = True,
+) -> AddedUser:
+    """Raises AccountSuspended, UserExists or EmailInUse; writes nothing then."""
+    if role not in {MembershipRole.SPOUSE, MembershipRole.ADDITIONAL}:
+        raise ValueError("role must be spouse or additional")
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        if locked.is_suspended:
+            raise AccountSuspended("This account is suspended; users cannot be added to it.")
+        if Membership.objects.filter(account=locked, user__email=email).exists():
+            raise UserExists()
+        user = person_for_partner(
+            locked.partner, email=email, first_name=first_name, last_name=last_name
+        )
+        membership = Membership.objects.create(account=locked, user=user, role=role)
+        record(
+            "user.added",
+            actor=actor,
+            partner=locked.partner_id,
+            account=locked,
+            user=user,
+            details={"role": str(role)},
+        )
+        welcome = issue_welcome_link(
+            locked,
+            user,
+            actor=actor,
+            purpose=LinkPurpose.ADDITIONAL_USER,
+            notify=send_invitation,
+            notification_kind=NotificationKind.USER_ADDED,
+        )
+    return AddedUser(membership=membership, welcome=welcome)

@@ -1,0 +1,70 @@
+"""Admin API links that are emailed: POST /invite (admin), POST /otp and POST /recover (public),
+and the email change of PUT /user.
+
+Each issues its link through `admin_links.create_link` and queues the email with
+`queue_link_email` in the same transaction, so a link exists if and only if its email is queued.
+The public endpoints answer the same way whether or not the address has an account: they never
+reveal who is registered.
+"""
+
+from typing import Any
+
+from django.db import transaction
+
+from accounts.gotrue.profile import update_own_user
+from accounts.models import User
+from audit.actors import Actor
+
+from ..models import LinkKind
+from ..notifications.outbox import queue_link_email
+from .admin_links import GeneratedLink, LinkRequest, create_link, parse_link_request
+
+
+def _send(req: LinkRequest, *, actor: Actor, kind: str | None = None) -> GeneratedLink:
+    with transaction.atomic():
+        generated = create_link(req, actor=actor)
+        queue_link_email(generated.issued, kind=kind or generated.verification_type, actor=actor)
+    return generated
+
+
+def invite_user(req: LinkRequest, *, actor: Actor) -> Any:
+    """POST /invite: create the user if missing and email them an invite link."""
+    return _send(req, actor=actor, kind="invite").user
+
+
+def _usable(user: User | None) -> bool:
+    return user is not None and user.is_active and not user.is_banned
+
+
+def request_magic_link(req: LinkRequest, *, create_user: bool) -> None:
+    """POST /otp: a magic link for a known address; a signup link for a new one if allowed."""
+    user = User.objects.filter(email=req.email).first()
+    if user is None and not create_user:
+        return  # same answer as success: existence is not revealed
+    if user is not None and not _usable(user):
+        return  # banned or deactivated: no link, and no different answer
+    actor = Actor.user(user) if user is not None else Actor.anonymous()
+    _send(req, actor=actor)
+
+
+def request_recovery(req: LinkRequest) -> None:
+    """POST /recover: a recovery link for a known, active address; nothing otherwise."""
+    user = User.objects.filter(email=req.email).first()
+    if not _usable(user):
+        return
+    _send(req, actor=Actor.user(user))
+
+
+def change_own_email(user: User, session: Any, body: dict, redirect_to: object) -> User:
+    """PUT /user with a new `email`: the other changes apply now; the address changes when the
+    email_change_new link (emailed to the new address) is verified."""
+    req = parse_link_request(
+        {"email": user.email, "type": LinkKind.EMAIL_CHANGE_NEW, "new_email": body.get("email")},
+        redirect_to,
+    )
+    with transaction.atomic():
+        update_own_user(
+            user, session, {key: value for key, value in body.items() if key != "email"}
+        )
+        generated = _send(req, actor=Actor.user(user), kind="email_change")
+    return generated.user

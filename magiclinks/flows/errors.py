@@ -1,0 +1,46 @@
+"""Typed refusals of the account and partner-link flows.
+
+Each is raised before anything is written; the API turns it into its error envelope and the
+admin into a message. Messages never contain secrets.
+"""
+
+
+class FlowError(Exception):
+    """Base class: `message` is safe to show to the caller."""
+
+    message = "The request cannot be completed."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+
+
+class AccountSuspended(FlowError):
+    message = "This account is suspended; login links cannot be generated for it."
+
+
+class UserNotOnAccount(FlowError):
+    message = "No user with this email address is on the account."
+
+
+class InvalidRedirect(FlowError):
+    """redirect_url failed accounts.redirects.validate_partner_redirect (message says why)."""
+
+
+class AccountExists(FlowError):
+    message = "This partner already has an account whose primary user has this email address."
+
+
+class UserExists(FlowError):
+    message = "A user with this email address is already on the account."
+
+
+class EmailInUse(FlowError):
+    message = (
+        "This email address belongs to a person outside this partner's accounts and cannot be "
+        "added by the Partner API."
+    )
+
+
+class PrimaryUserMissing(FlowError):
+    message = "The account has no primary user."

@@ -1,0 +1,130 @@
+""" "Email me a fresh link": the form on the page of a link that no longer works.
+
+Policy (docs/end-users.md explains it to people):
+- The person types their email address; it must be the address of the user the old link was for.
+  The old link names the account, so the fresh link is for that same user on that same account.
+- Nothing is sent when the old link was revoked (somebody withdrew it on purpose: a partner or
+  staff member must issue the next one), when it still works, when the user is deactivated or
+  banned, no longer on the account, the account is suspended, the partner is deactivated, or the
+  account's hourly link allowance (the Partner API's 10 per hour, same counter) is used up.
+- A link we cannot find (mistyped, cut short, or purged long after it expired) names no account:
+  then the address's own accounts get a fresh link each, the most recently joined first, at most
+  MAX_ACCOUNTS_FOR_UNKNOWN_LINK, under the same rules.
+- The fresh link has purpose `expired_link`, the old link's lifetime and its redirect_url (checked
+  again; dropped if the partner no longer permits it).
+Whatever happens, the caller shows the same page: whether an address exists is never revealed.
+Every request with a known link or a known address is audited (`login_link.fresh_requested`,
+with the outcome); the typed address itself is never stored.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from accounts.limits import RateLimitExceeded
+from accounts.models import Account, Membership, User, normalize_email_address
+from audit.actors import Actor
+from audit.models import ActorType
+from audit.recorder import record
+
+from ..models import InvalidationReason, LinkKind, LinkPurpose, LinkStatus, LoginLink
+from .errors import AccountSuspended, InvalidRedirect, UserNotOnAccount
+from .partner_link import MAX_EXPIRY_HOURS, MIN_EXPIRY_HOURS, generate_partner_link
+from .sign_in import find_link
+
+MAX_ACCOUNTS_FOR_UNKNOWN_LINK = 3
+SELF_SERVICE = Actor(ActorType.USER, "", "self-service (fresh link form)")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    account: Account
+    sent: bool
+    reason: str = ""
+
+
+def _lifetime_hours(old: LoginLink | None) -> int:
+    if old is None:
+        return settings.PARTNER_LINK_DEFAULT_HOURS
+    hours = round((old.expires_at - old.created_at).total_seconds() / 3600)
+    return min(max(hours, MIN_EXPIRY_HOURS), MAX_EXPIRY_HOURS)
+
+
+def _refusal(user: User, account: Account) -> str:
+    if not user.is_active or user.is_banned:
+        return "user_disabled"
+    if account.is_suspended:
+        return "account_suspended"
+    if not account.partner.is_active:
+        return "partner_inactive"
+    return ""
+
+
+def _issue(user: User, account: Account, old: LoginLink | None) -> Outcome:
+    """One fresh link for `user` on `account`, or the reason there is none."""
+    refusal = _refusal(user, account)
+    if refusal:
+        return Outcome(account, False, refusal)
+    options = {
+        "actor": SELF_SERVICE,
+        "user_email": user.email,
+        "expiry_hours": _lifetime_hours(old),
+        "purpose": LinkPurpose.EXPIRED_LINK,
+    }
+    try:
+        try:
+            generate_partner_link(account, redirect_url=old.redirect_url if old else "", **options)
+        except InvalidRedirect:
+            # The partner no longer permits the old destination: send the link without it.
+            generate_partner_link(account, **options)
+    except RateLimitExceeded:
+        return Outcome(account, False, "account_link_limit")
+    except AccountSuspended:
+        return Outcome(account, False, "account_suspended")
+    except UserNotOnAccount:
+        return Outcome(account, False, "not_on_account")
+    return Outcome(account, True)
+
+
+def _for_known_link(old: LoginLink, address: str) -> list[Outcome]:
+    if old.user.email != address:
+        return [Outcome(old.account, False, "address_mismatch")]
+    status = old.status
+    if status == LinkStatus.ACTIVE:
+        return [Outcome(old.account, False, "link_still_active")]
+    if status == LinkStatus.REVOKED or old.invalidation_reason == InvalidationReason.REVOKED:
+        return [Outcome(old.account, False, "link_revoked")]
+    return [_issue(old.user, old.account, old)]
+
+
+def _for_unknown_link(address: str) -> tuple[User | None, list[Outcome]]:
+    user = User.objects.filter(email=address).first()
+    if user is None:
+        return None, []
+    memberships = (
+        Membership.objects.select_related("account__partner")
+        .filter(user=user)
+        .order_by("-created_at")[:MAX_ACCOUNTS_FOR_UNKNOWN_LINK]
+    )
+    return user, [_issue(user, membership.account, None) for membership in memberships]
+
+
+def send_fresh_partner_link(secret: object, email: str) -> list[Outcome]:
+    """Apply the policy above; returns what happened (for tests and logs, never for the page)."""
+    address = normalize_email_address(email)
+    old = find_link(secret, [LinkKind.PARTNER_LOGIN])
+    if old is not None:
+        user, outcomes = old.user, _for_known_link(old, address)
+    else:
+        user, outcomes = _for_unknown_link(address)
+    for outcome in outcomes:
+        record(
+            "login_link.fresh_requested",
+            actor=SELF_SERVICE,
+            partner=outcome.account.partner_id,
+            account=outcome.account,
+            user=user,
+            link=old,
+            details={"sent": outcome.sent, "reason": outcome.reason or None},
+        )
+    return outcomes

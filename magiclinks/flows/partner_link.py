@@ -1,0 +1,140 @@
+"""Generate a login link for a user on a partner's account (Partner API, admin button).
+
+API-agnostic: the Partner API calls it with Actor.partner(...), the Django admin's "Generate
+login link" with Actor.staff(user). Order matters:
+1. validate everything (suspension, user, expiry, purpose, redirect) — nothing counted yet;
+2. count the per-account limit (10 links/hour by default) — last, so refused requests do not use
+   up the allowance, and atomically in the cache, so 30 simultaneous requests issue exactly 10;
+3. issue the link (invalidating the user's earlier ones) and queue the email in one transaction.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+
+from accounts import limits
+from accounts.models import Account, Membership, MembershipRole, User, normalize_email_address
+from accounts.redirects import validate_partner_redirect
+from audit.actors import Actor
+
+from ..link_urls import link_url
+from ..models import LinkKind, LinkPurpose, LoginLink, NotificationKind
+from ..notifications.outbox import queue_link_email
+from .errors import AccountSuspended, FlowError, InvalidRedirect, UserNotOnAccount
+from .issue import IssuedLink, issue_link
+
+MIN_EXPIRY_HOURS = 1
+MAX_EXPIRY_HOURS = 168
+ACCOUNT_LINK_LIMIT = "account_login_links"
+HOUR = 3600
+DEFAULT_NOTIFICATION_SETTINGS = {"partner_branded": True, "include_instructions": True}
+
+
+class InvalidLinkOptions(FlowError):
+    message = "The login link options are invalid."
+
+
+@dataclass(frozen=True)
+class PartnerLinkResult:
+    issued: IssuedLink
+    user: User
+    url: str
+    expiry_hours: int
+    notification_queued: bool
+
+    @property
+    def link(self) -> LoginLink:
+        return self.issued.link
+
+    @property
+    def secret(self) -> str:
+        return self.issued.secret
+
+    @property
+    def invalidated_count(self) -> int:
+        return self.issued.invalidated_count
+
+
+def _target_user(account: Account, user_email: str | None) -> User:
+    memberships = Membership.objects.select_related("user").filter(account=account)
+    if user_email:
+        membership = memberships.filter(user__email=normalize_email_address(user_email)).first()
+    else:
+        membership = memberships.filter(role=MembershipRole.PRIMARY).first()
+    if membership is None:
+        raise UserNotOnAccount()
+    return membership.user
+
+
+def _check_options(expiry_hours: int, purpose: str | None) -> None:
+    if isinstance(expiry_hours, bool) or not isinstance(expiry_hours, int):
+        raise InvalidLinkOptions("expiry_hours must be an integer.")
+    if not MIN_EXPIRY_HOURS <= expiry_hours <= MAX_EXPIRY_HOURS:
+        raise InvalidLinkOptions(
+            f"expiry_hours must be between {MIN_EXPIRY_HOURS} and {MAX_EXPIRY_HOURS}."
+        )
+    if purpose is not None and purpose not in LinkPurpose.values:
+        raise InvalidLinkOptions("purpose is not one of the allowed values.")
+
+
+def generate_partner_link(
+    account: Account,
+    *,
+    actor: Actor,
+    user_email: str | None = None,
+    expiry_hours: int = MAX_EXPIRY_HOURS,
+    purpose: str | None = None,
+    redirect_url: str | None = None,
+    send_notification: bool = True,
+    notification_settings: dict | None = None,
+) -> PartnerLinkResult:
+    """Issue a partner_login link; raises AccountSuspended, UserNotOnAccount, InvalidRedirect,
+    InvalidLinkOptions or limits.RateLimitExceeded (and writes nothing then)."""
+    if account.is_suspended:
+        raise AccountSuspended()
+    _check_options(expiry_hours, purpose)
+    user = _target_user(account, user_email)
+    partner = account.partner
+    safe_redirect = ""
+    if redirect_url:
+        try:
+            safe_redirect = validate_partner_redirect(redirect_url, partner.permitted_domains)
+        except ValueError as exc:
+            raise InvalidRedirect(str(exc)) from exc
+
+    limits.consume(
+        ACCOUNT_LINK_LIMIT,
+        str(account.pk),
+        limit=partner.links_per_account_per_hour(),
+        window_seconds=HOUR,
+    )
+
+    with transaction.atomic():
+        # Staff may suspend the account while we validated: re-check under the row lock.
+        if Account.objects.select_for_update().get(pk=account.pk).is_suspended:
+            raise AccountSuspended()
+        issued = issue_link(
+            user=user,
+            kind=LinkKind.PARTNER_LOGIN,
+            actor=actor,
+            lifetime=timedelta(hours=expiry_hours),
+            account=account,
+            purpose=purpose or "",
+            redirect_url=safe_redirect,
+            details={"send_notification": send_notification},
+        )
+        if send_notification:
+            queue_link_email(
+                issued,
+                kind=NotificationKind.PARTNER_LOGIN_LINK,
+                actor=actor,
+                options={**DEFAULT_NOTIFICATION_SETTINGS, **(notification_settings or {})},
+            )
+    return PartnerLinkResult(
+        issued=issued,
+        user=user,
+        url=link_url(issued.link, issued.secret),
+        expiry_hours=expiry_hours,
+        notification_queued=send_notification,
+    )

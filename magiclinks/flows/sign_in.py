@@ -1,0 +1,202 @@
+"""Signing a person in from the browser: with a partner link, a password-reset link or a password.
+
+Every way in ends in `django.contrib.auth.login()`, which rotates the session key (so a session id
+planted before sign-in is worthless) and flushes a session that belonged to somebody else. Link
+sign-ins consume the link with `redeem_secret` (one conditional UPDATE), start the session, mark an
+`onboarding` account `active` on its first sign-in and write their audit events, all in one
+transaction. The audit middleware has already put the request's IP and user agent in context, so
+every event here carries them.
+
+Reading a link (`find_link`) is separate and read-only: GET and HEAD use it, so a mail scanner or
+link preview that fetches the URL consumes nothing.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth import login, logout
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import Account, AccountStatus, User, normalize_email_address
+from accounts.redirects import validate_partner_redirect
+from audit.actors import Actor
+from audit.recorder import record
+
+from .. import tokens
+from ..link_urls import is_browser_reset
+from ..models import LinkKind, LoginLink
+from .redeem import RedeemFailure, redeem_secret
+
+# A failure of ours on top of RedeemFailure: the link is fine but its account is suspended.
+ACCOUNT_SUSPENDED = "account_suspended"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@dataclass(frozen=True)
+class LinkSignIn:
+    """The outcome of confirming a link: the link (None when unknown) and a failure or, on
+    success, where the person should go next (a re-validated partner URL or "")."""
+
+    link: LoginLink | None
+    failure: str | None = None
+    next_url: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+def find_link(secret: object, kinds: Iterable[str]) -> LoginLink | None:
+    """Look a link up by the digest of its secret, changing nothing (for GET and HEAD)."""
+    parsed = tokens.parse_secret(secret)
+    if parsed is None:
+        return None  # malformed: never hashed, never reaches the database
+    return (
+        LoginLink.objects.select_related("user", "account", "partner")
+        .filter(kind__in=list(kinds), token_digest=tokens.digest(parsed))
+        .first()
+    )
+
+
+def find_reset_link(secret: object) -> LoginLink | None:
+    """A browser password-reset link; Admin API recovery links are not ours to show."""
+    link = find_link(secret, [LinkKind.RECOVERY])
+    return link if link is not None and is_browser_reset(link) else None
+
+
+def _refuse_suspended(link: LoginLink) -> LinkSignIn:
+    record(
+        "login_link.redeem_failed",
+        actor=Actor.user(link.user),
+        partner=link.partner_id,
+        account=link.account_id,
+        user=link.user,
+        link=link,
+        details={"reason": ACCOUNT_SUSPENDED},
+    )
+    return LinkSignIn(link=link, failure=ACCOUNT_SUSPENDED)
+
+
+def _activate(account: Account, user: User) -> None:
+    """onboarding → active on the first sign-in; conditional, so it happens (and is audited)
+    exactly once even when two members sign in at the same moment."""
+    now = timezone.now()
+    changed = Account.objects.filter(pk=account.pk, status=AccountStatus.ONBOARDING).update(
+        status=AccountStatus.ACTIVE, activated_at=now
+    )
+    if changed:
+        record(
+            "account.activated",
+            actor=Actor.user(user),
+            partner=account.partner_id,
+            account=account,
+            user=user,
+            details={"first_sign_in_by": user.email},
+        )
+
+
+def _partner_redirect(link: LoginLink) -> str:
+    """The link's redirect_url, checked again now: the partner may have removed the domain since
+    the link was issued, and a stale permission must not send anybody there."""
+    if not link.redirect_url:
+        return ""
+    try:
+        return validate_partner_redirect(link.redirect_url, link.partner.permitted_domains)
+    except ValueError as exc:
+        record(
+            "login_link.redirect_refused",
+            actor=Actor.system("redirect check"),
+            partner=link.partner_id,
+            account=link.account_id,
+            user=link.user,
+            link=link,
+            details={"reason": str(exc)},
+        )
+        return ""
+
+
+def sign_in_with_partner_link(request: HttpRequest, secret: object) -> LinkSignIn:
+    """Consume a partner_login link and sign its user in (the POST of the confirmation page)."""
+    with transaction.atomic():
+        account = None
+        link = find_link(secret, [LinkKind.PARTNER_LOGIN])
+        if link is not None and link.account_id is not None:
+            # Lock the account row: a suspension committed while we redeem must win.
+            account = Account.objects.select_for_update().get(pk=link.account_id)
+            if account.is_suspended and link.is_active:
+                return _refuse_suspended(link)
+        redemption = redeem_secret(secret, kinds=[LinkKind.PARTNER_LOGIN])
+        if not redemption.ok:
+            return LinkSignIn(link=redemption.link, failure=redemption.failure.value)
+        link = redemption.link
+        login(request, link.user, backend=MODEL_BACKEND)
+        if account is not None:
+            _activate(account, link.user)
+        return LinkSignIn(link=link, next_url=_partner_redirect(link))
+
+
+def sign_in_with_reset_link(request: HttpRequest, secret: object) -> LinkSignIn:
+    """Consume a browser password-reset link and sign its user in (they then pick a password)."""
+    with transaction.atomic():
+        if find_reset_link(secret) is None:
+            # Unknown, or an Admin API recovery link: those belong to /auth/v1/verify.
+            record(
+                "login_link.redeem_failed",
+                actor=Actor.anonymous(),
+                details={"reason": RedeemFailure.UNKNOWN.value},
+            )
+            return LinkSignIn(link=None, failure=RedeemFailure.UNKNOWN.value)
+        redemption = redeem_secret(secret, kinds=[LinkKind.RECOVERY])
+        if not redemption.ok:
+            return LinkSignIn(link=redemption.link, failure=redemption.failure.value)
+        login(request, redemption.link.user, backend=MODEL_BACKEND)
+        return LinkSignIn(link=redemption.link)
+
+
+def sign_in_with_password(request: HttpRequest, user: User) -> None:
+    """Start the session of a user whose password the form has just checked; audited."""
+    with transaction.atomic():
+        login(request, user, backend=MODEL_BACKEND)
+        record(
+            "user.signed_in",
+            actor=Actor.user(user),
+            user=user,
+            details={"method": "password"},
+        )
+
+
+def record_failed_password(email: str) -> None:
+    """Audit a wrong password for an existing user (unknown addresses leave no trace: the log
+    must not become a list of whatever strangers typed)."""
+    user = User.objects.filter(email=normalize_email_address(email)).first()
+    if user is not None:
+        record(
+            "user.sign_in_failed",
+            actor=Actor.anonymous(),
+            user=user,
+            details={"method": "password"},
+        )
+
+
+def sign_out(request: HttpRequest) -> None:
+    """End the session (Django deletes it server-side) and audit it."""
+    user = request.user if request.user.is_authenticated else None
+    with transaction.atomic():
+        if user is not None:
+            record("user.signed_out", actor=Actor.user(user), user=user)
+        logout(request)
+
+
+__all__ = [
+    "ACCOUNT_SUSPENDED",
+    "LinkSignIn",
+    "find_link",
+    "find_reset_link",
+    "record_failed_password",
+    "sign_in_with_partner_link",
+    "sign_in_with_password",
+    "sign_in_with_reset_link",
+    "sign_out",
+]

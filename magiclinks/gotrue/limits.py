@@ -1,0 +1,53 @@
+"""Per-IP and per-address limits of the Admin API's public endpoints (verify, otp, recover).
+
+All counted by accounts.limits.consume; a refusal becomes 429 in GoTrue's format. The per-address
+limit is counted for every address asked about, existing or not, so a 429 reveals nothing about
+who has an account.
+"""
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from accounts.gotrue.errors import GoTrueError, rate_limited
+from accounts.limits import RateLimitExceeded, consume
+from audit.middleware import client_ip
+
+
+def _ip(request: HttpRequest) -> str:
+    return client_ip(request) or "unknown"
+
+
+def limit_verify(request: HttpRequest) -> None:
+    """Brute-force guard on /verify, on top of the per-link OTP attempt limit."""
+    consume(
+        "gotrue.verify.ip",
+        _ip(request),
+        limit=settings.ADMIN_API_VERIFY_PER_IP_PER_5_MINUTES,
+        window_seconds=300,
+        request=request,
+    )
+
+
+def limit_email(request: HttpRequest, endpoint: str, address: str) -> None:
+    """Mail-bombing guard on /otp and /recover: per IP per hour, per address per minute."""
+    try:
+        consume(
+            f"gotrue.{endpoint}.ip",
+            _ip(request),
+            limit=settings.ADMIN_API_EMAILS_PER_IP_PER_HOUR,
+            window_seconds=3600,
+            request=request,
+        )
+        consume(
+            f"gotrue.{endpoint}.address",
+            address,
+            limit=settings.ADMIN_API_EMAILS_PER_ADDRESS_PER_MINUTE,
+            window_seconds=60,
+            request=request,
+        )
+    except RateLimitExceeded as exc:
+        raise _email_limited(exc) from None
+
+
+def _email_limited(exc: RateLimitExceeded) -> GoTrueError:
+    return rate_limited(exc, "over_email_send_rate_limit")

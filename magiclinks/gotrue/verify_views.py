@@ -1,0 +1,185 @@
+"""/verify: the action link's landing page, its confirmation, and the clients' JSON verify.
+
+- GET (and HEAD) /verify?token=&type=&redirect_to= shows a confirmation page and consumes
+  nothing: mail scanners and link previews fetch URLs (supabase/auth#1214). Its form POSTs to
+  /verify/confirm (CSRF-protected), which redeems and answers 303 to the redirect with the
+  session, or the error, in the URL fragment, as Supabase does on GET.
+  VERIFY_CONSUMES_ON_GET=true restores Supabase's consume-on-GET.
+- POST /verify (JSON, the clients' verify_otp) redeems by email + OTP or by token_hash and
+  answers the session.
+"""
+
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.request import Request
+
+from accounts.gotrue import errors
+from accounts.gotrue.base import GoTrueView
+from accounts.gotrue.errors import GoTrueError, validation_failed
+from accounts.gotrue.session_json import session_json
+from accounts.gotrue.storable import storable
+from accounts.limits import RateLimitExceeded
+from magiclinks.link_urls import verify_type as verify_type_of
+
+from ..browser.headers import vouch_for_null_origin
+from ..flows.verify import (
+    Verified,
+    VerifyFailed,
+    kinds_for,
+    verify_email_otp,
+    verify_secret,
+    verify_token_hash,
+)
+from ..redirect_rules import redirect_or_site_url
+from . import limits
+
+LINK_ERROR_DESCRIPTION = "Email link is invalid or has expired"
+MAX_TOKEN_LENGTH = 256
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    status_code = 303
+    # Redirect targets come from the allow-list (any scheme it admits), not from user input.
+    allowed_schemes = ["http", "https"]
+
+
+def _with_fragment(url: str, params: list[tuple[str, object]]) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(fragment=urlencode(params)))
+
+
+def _success_redirect(verified: Verified) -> HttpResponse:
+    issued = verified.session
+    target = verified.link.redirect_url or settings.SITE_URL
+    fragment = [
+        ("access_token", issued.access_token),
+        ("expires_at", issued.expires_at),
+        ("expires_in", issued.expires_in),
+        ("refresh_token", issued.refresh_token),
+        ("token_type", "bearer"),
+        ("type", verify_type_of(verified.link.kind)),
+    ]
+    return _see_other(_with_fragment(target, fragment))
+
+
+def _error_redirect(requested: object, exc: GoTrueError) -> HttpResponse:
+    description = LINK_ERROR_DESCRIPTION if exc.error_code == "otp_expired" else exc.message
+    fragment = [
+        ("error", "access_denied"),
+        ("error_code", exc.error_code),
+        ("error_description", description),
+    ]
+    return _see_other(_with_fragment(redirect_or_site_url(requested), fragment))
+
+
+def _see_other(url: str) -> HttpResponse:
+    response = HttpResponseSeeOther(url)
+    # The fragment carries the session: keep it out of caches and Referer headers.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _required(params) -> tuple[str, str]:
+    verify_type, token = params.get("type"), params.get("token")
+    if not verify_type:
+        raise validation_failed("Verify requires a verification type")
+    kinds_for(verify_type)
+    if not token:
+        raise validation_failed("Verify requires a token or a token hash")
+    if not storable(token) or len(token) > MAX_TOKEN_LENGTH:
+        raise validation_failed("The token is malformed")
+    return verify_type, token
+
+
+def _redeem_link(request: HttpRequest, params) -> HttpResponse:
+    """Consume the action link and redirect with the session or the error (GET or confirm)."""
+    verify_type, token = _required(params)
+    limits.limit_verify(request)
+    try:
+        verified = verify_secret(token, verify_type)
+    except VerifyFailed as exc:
+        return _error_redirect(params.get("redirect_to"), exc)
+    except GoTrueError as exc:
+        if exc.status >= 500:
+            raise
+        return _error_redirect(params.get("redirect_to"), exc)
+    return _success_redirect(verified)
+
+
+class VerifyView(GoTrueView):
+    def get(self, request: Request) -> HttpResponse:
+        params = request.query_params
+        verify_type, token = _required(params)
+        if settings.VERIFY_CONSUMES_ON_GET:
+            return _redeem_link(request._request, params)
+        response = render(
+            request._request,
+            "gotrue/verify.html",
+            {
+                "token": token,
+                "verify_type": verify_type,
+                "redirect_to": redirect_or_site_url(params.get("redirect_to")),
+                "action": verify_type_of(verify_type),
+            },
+        )
+        # The page holds the link secret: never cached, never leaked through Referer.
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    def post(self, request: Request) -> JsonResponse:
+        body = self.body()
+        limits.limit_verify(request._request)
+        verify_type = body.get("type")
+        if not verify_type:
+            raise validation_failed("Verify requires a verification type")
+        token_hash, token, email = body.get("token_hash"), body.get("token"), body.get("email")
+        if token_hash:
+            verified = verify_token_hash(token_hash, verify_type)
+        elif token and email:
+            verified = verify_email_otp(email, token, verify_type)
+        elif token:
+            # Supabase's older form: {token, type} with the link token itself.
+            verified = verify_secret(token, verify_type)
+        else:
+            raise validation_failed("Verify requires either a token and email, or a token_hash")
+        return JsonResponse(session_json(verified.session))
+
+
+def _csrf_failed(request: HttpRequest) -> bool:
+    """Django's own CSRF check, run here (as DRF does) so a failure can be answered in JSON."""
+    check = CsrfViewMiddleware(lambda _request: HttpResponse())
+    check.process_request(request)
+    return check.process_view(request, None, (), {}) is not None
+
+
+@never_cache
+@csrf_exempt  # checked by _csrf_failed below, which answers JSON instead of Django's HTML page
+def verify_confirm(request: HttpRequest) -> HttpResponse:
+    """The confirmation page's form: redeem, then 303 with the session in the fragment."""
+    if request.method != "POST":
+        response = errors.error_response(request, 405, "method_not_allowed", "Use POST.")
+        response["Allow"] = "POST"
+        return response
+    # Security: without the CSRF check another site could make a browser redeem a link it
+    # planted (signing the victim into the attacker's account). The page is served with
+    # `Referrer-Policy: no-referrer`, so browsers send `Origin: null` with its form; only a
+    # same-origin fetch (Sec-Fetch-Site, which pages cannot forge) is read as our own origin.
+    vouch_for_null_origin(request)
+    if _csrf_failed(request):
+        return errors.error_response(
+            request, 403, "csrf_failed", "The form expired or was not sent from this site."
+        )
+    try:
+        return _redeem_link(request, request.POST)
+    except RateLimitExceeded as exc:
+        return errors.from_exception(request, errors.rate_limited(exc))
+    except GoTrueError as exc:
+        return errors.from_exception(request, exc)

@@ -1,0 +1,93 @@
+"""The base class of every Partner API view: key auth, scopes, per-key limits, JSON only, and
+the contract's error envelope for every failure.
+
+The exception handler is installed here (get_exception_handler), not in REST_FRAMEWORK, because
+the Admin API on the same site answers in Supabase's format.
+"""
+
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
+
+from accounts.authentication import PartnerKeyAuthentication
+from accounts.models import Account, PartnerApiKey
+from accounts.permissions import HasPartnerScope
+from accounts.throttling import PartnerKeyThrottle
+
+from . import errors, queries
+
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class JsonOnlyNegotiation(BaseContentNegotiation):
+    """Always JSON, whatever Accept says: an API client never gets 406 or an HTML page."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+class PartnerApiView(APIView):
+    authentication_classes = [PartnerKeyAuthentication]
+    permission_classes = [HasPartnerScope]
+    throttle_classes = [PartnerKeyThrottle]
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JsonOnlyNegotiation
+    required_scopes: dict[str, str] = {}
+
+    def get_exception_handler(self):
+        return errors.exception_handler
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        if request.method in BODY_METHODS and hasattr(self, request.method.lower()):
+            content_type = request.META.get("CONTENT_TYPE", "")
+            has_body = request.META.get("CONTENT_LENGTH", "") not in {"", "0"} or (
+                "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+            )
+            # An empty POST (revoke, a link with every default) has nothing to parse, whatever
+            # type a client or WSGI server filled in; any body must be declared JSON, so a form
+            # post from a browser can never be mistaken for an API call.
+            if has_body and not _is_json(content_type):
+                raise errors.ApiError(
+                    415,
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    "Send the request body as JSON with Content-Type: application/json.",
+                )
+
+    @property
+    def key(self) -> PartnerApiKey:
+        return self.request.auth
+
+    def json_body(self) -> dict:
+        """The parsed body, which must be a JSON object (an empty body counts as {})."""
+        data = self.request.data
+        if not isinstance(data, dict):
+            raise errors.invalid_json()
+        return data
+
+    def query(self, serializer_class: type[Serializer]) -> dict:
+        """Validated query parameters. A plain dict, so an empty value (`?status=`) is an
+        error rather than silently ignored."""
+        query = serializer_class(data=self.request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        return query.validated_data
+
+    def account(self, account_id: int) -> Account:
+        account = queries.partner_account(self.key.partner, account_id)
+        if account is None:
+            raise errors.account_not_found()
+        return account

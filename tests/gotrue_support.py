@@ -1,0 +1,54 @@
+"""Helpers shared by the Admin API tests: service keys, the real Python client, the action-link
+browser round trip, and service_role JWTs."""
+
+import re
+import time
+from html import unescape
+from urllib.parse import urljoin
+
+import httpx
+import jwt
+from django.conf import settings
+from supabase_auth import SyncGoTrueClient
+
+from accounts.key_services import create_service_key
+from audit.actors import Actor
+
+V2024 = {"X-Supabase-Api-Version": "2024-01-01"}
+
+
+def new_service_key(name: str = "tests") -> str:
+    return create_service_key(name, actor=Actor.system("tests")).plaintext
+
+
+def client_for(base_url: str, key: str) -> SyncGoTrueClient:
+    """The unmodified official client, configured as a Supabase app configures it."""
+    return SyncGoTrueClient(
+        url=f"{base_url}/auth/v1",
+        headers={"apikey": key, "Authorization": f"Bearer {key}"},
+        auto_refresh_token=False,
+    )
+
+
+def service_role_jwt(role: str = "service_role", **claims) -> str:
+    payload = {"role": role, "iss": "supabase", "iat": int(time.time()), **claims}
+    return jwt.encode(payload, settings.JWT_SECRET, algorithm="HS256")
+
+
+def open_action_link(action_link: str) -> tuple[httpx.Response, httpx.Response]:
+    """Do what a person does: open the link (GET), press the button (POST). Returns both
+    responses; the second is the 303 whose Location carries the fragment."""
+    with httpx.Client(follow_redirects=False) as browser:
+        page = browser.get(action_link)
+        assert page.status_code == 200, page.text
+        # Lenient on markup (the page's look may change): the form's action and its inputs.
+        action = re.search(r'<form[^>]*\baction="([^"]+)"', page.text)
+        assert action, page.text
+        fields = {
+            name: unescape(value)
+            for name, value in re.findall(
+                r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', page.text
+            )
+        }
+        confirm = browser.post(urljoin(action_link, unescape(action.group(1))), data=fields)
+    return page, confirm
