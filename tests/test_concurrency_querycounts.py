@@ -15,9 +15,9 @@ from magiclinks.flows.issue import issue_link
 from magiclinks.models import LinkKind
 
 # Savepoints count: the test runs inside a transaction, so each atomic() adds two statements.
-ISSUE_BUDGET = 12
-GENERATE_LINK_BUDGET = 11
-REDEEM_BUDGET = 19
+ISSUE_BUDGET = 11
+GENERATE_LINK_BUDGET = 10
+REDEEM_BUDGET = 16
 
 
 @pytest.fixture

@@ -44,10 +44,13 @@ def service_key(presented: str) -> ServiceKey | None:
     if key is None or not keys.digests_match(key.key_digest, presented):
         return None
     now = timezone.now()
-    # At most one write a minute per key: authenticating must not cost a write per request.
-    ServiceKey.objects.filter(pk=key.pk).filter(
-        Q(last_used_at=None) | Q(last_used_at__lt=now - LAST_USED_GRANULARITY)
-    ).update(last_used_at=now)
+    stale_before = now - LAST_USED_GRANULARITY
+    # At most one write a minute per key: authenticating must not cost a write (or even a
+    # query) per request; the conditional UPDATE makes concurrent requests write once.
+    if key.last_used_at is None or key.last_used_at < stale_before:
+        ServiceKey.objects.filter(pk=key.pk).filter(
+            Q(last_used_at=None) | Q(last_used_at__lt=stale_before)
+        ).update(last_used_at=now)
     return key
 
 

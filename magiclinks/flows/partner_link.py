@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 
 from accounts import limits
 from accounts.models import Account, Membership, MembershipRole, User, normalize_email_address
@@ -57,14 +58,15 @@ class PartnerLinkResult:
 
 
 def _target_user(account: Account, user_email: str | None) -> User:
-    memberships = Membership.objects.select_related("user").filter(account=account)
-    if user_email:
-        membership = memberships.filter(user__email=normalize_email_address(user_email)).first()
-    else:
-        membership = memberships.filter(role=MembershipRole.PRIMARY).first()
-    if membership is None:
-        raise UserNotOnAccount()
-    return membership.user
+    # A no-op when the caller already prefetched the memberships (the Partner API does).
+    prefetch_related_objects(
+        [account], Prefetch("memberships", Membership.objects.select_related("user"))
+    )
+    wanted = normalize_email_address(user_email) if user_email else None
+    for membership in account.memberships.all():
+        if membership.user.email == wanted if wanted else membership.role == MembershipRole.PRIMARY:
+            return membership.user
+    raise UserNotOnAccount()
 
 
 def _check_options(expiry_hours: int, purpose: str | None) -> None:

@@ -103,30 +103,35 @@ def _lookup(kinds: Iterable[str]):
     return LoginLink.objects.select_related("user", "account", "partner").filter(kind__in=kinds)
 
 
+def redeem_link(link: LoginLink | None, *, now: datetime | None = None) -> Redemption:
+    """Consume a link the caller has already looked up (None: the secret matched nothing).
+
+    For callers that need the row before consuming it (the browser page checks its account), so
+    the link is not fetched twice. Joins the caller's transaction without a savepoint.
+    """
+    now = now or timezone.now()
+    with transaction.atomic(savepoint=False):
+        if link is None:
+            return _fail(None, RedeemFailure.UNKNOWN)
+        return _consume(link, now)
+
+
 def redeem_secret(
     secret: object, *, kinds: Iterable[str], now: datetime | None = None
 ) -> Redemption:
     """Consume the link whose secret is `secret`, if it is one of `kinds` and still active."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        parsed = tokens.parse_secret(secret)
-        link = _lookup(kinds).filter(token_digest=tokens.digest(parsed)).first() if parsed else None
-        if link is None:
-            return _fail(None, RedeemFailure.UNKNOWN)
-        return _consume(link, now)
+    parsed = tokens.parse_secret(secret)
+    link = _lookup(kinds).filter(token_digest=tokens.digest(parsed)).first() if parsed else None
+    return redeem_link(link, now=now)
 
 
 def redeem_digest(
     token_digest: object, *, kinds: Iterable[str], now: datetime | None = None
 ) -> Redemption:
     """Consume a link by its stored digest (the Admin API's `hashed_token`)."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        parsed = tokens.parse_digest(token_digest)
-        link = _lookup(kinds).filter(token_digest=parsed).first() if parsed else None
-        if link is None:
-            return _fail(None, RedeemFailure.UNKNOWN)
-        return _consume(link, now)
+    parsed = tokens.parse_digest(token_digest)
+    link = _lookup(kinds).filter(token_digest=parsed).first() if parsed else None
+    return redeem_link(link, now=now)
 
 
 def redeem_otp(

@@ -27,7 +27,7 @@ from audit.recorder import record
 from .. import tokens
 from ..link_urls import is_browser_reset
 from ..models import LinkKind, LoginLink
-from .redeem import RedeemFailure, redeem_secret
+from .redeem import RedeemFailure, redeem_link
 
 # A failure of ours on top of RedeemFailure: the link is fine but its account is suspended.
 ACCOUNT_SUSPENDED = "account_suspended"
@@ -127,7 +127,8 @@ def sign_in_with_partner_link(request: HttpRequest, secret: object) -> LinkSignI
             account = Account.objects.select_for_update().get(pk=link.account_id)
             if account.is_suspended and link.is_active:
                 return _refuse_suspended(link)
-        redemption = redeem_secret(secret, kinds=[LinkKind.PARTNER_LOGIN])
+        # The row fetched above is the one to consume: no second lookup by digest.
+        redemption = redeem_link(link)
         if not redemption.ok:
             return LinkSignIn(link=redemption.link, failure=redemption.failure.value)
         link = redemption.link
@@ -140,7 +141,8 @@ def sign_in_with_partner_link(request: HttpRequest, secret: object) -> LinkSignI
 def sign_in_with_reset_link(request: HttpRequest, secret: object) -> LinkSignIn:
     """Consume a browser password-reset link and sign its user in (they then pick a password)."""
     with transaction.atomic():
-        if find_reset_link(secret) is None:
+        link = find_reset_link(secret)
+        if link is None:
             # Unknown, or an Admin API recovery link: those belong to /auth/v1/verify.
             record(
                 "login_link.redeem_failed",
@@ -148,7 +150,7 @@ def sign_in_with_reset_link(request: HttpRequest, secret: object) -> LinkSignIn:
                 details={"reason": RedeemFailure.UNKNOWN.value},
             )
             return LinkSignIn(link=None, failure=RedeemFailure.UNKNOWN.value)
-        redemption = redeem_secret(secret, kinds=[LinkKind.RECOVERY])
+        redemption = redeem_link(link)
         if not redemption.ok:
             return LinkSignIn(link=redemption.link, failure=redemption.failure.value)
         login(request, redemption.link.user, backend=MODEL_BACKEND)
