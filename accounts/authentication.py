@@ -9,19 +9,16 @@ does not cost a write per request.
 """
 
 import re
-from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
-from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from . import keys
+from .key_services import touch_last_used
 from .models import PartnerApiKey
 
-LAST_USED_GRANULARITY = timedelta(minutes=1)
 # The prefix plus base64url; generous bounds so older or imported keys still parse, while
 # anything else is refused before it is hashed or looked up.
 _KEY_SHAPE = re.compile(r"^15th_[A-Za-z0-9_-]{20,128}$")
@@ -43,19 +40,6 @@ def _presented_key(request: Request) -> str:
     if scheme.lower() != "bearer" or not _KEY_SHAPE.match(credentials.strip()):
         raise InvalidApiKey()
     return credentials.strip()
-
-
-def touch_last_used(key: PartnerApiKey) -> None:
-    """Record use at most once per minute: skip when fresh, else a conditional UPDATE (so
-    concurrent requests of one key write once, not once each)."""
-    now = timezone.now()
-    stale_before = now - LAST_USED_GRANULARITY
-    if key.last_used_at is not None and key.last_used_at >= stale_before:
-        return
-    PartnerApiKey.objects.filter(pk=key.pk).filter(
-        Q(last_used_at=None) | Q(last_used_at__lt=stale_before)
-    ).update(last_used_at=now)
-    key.last_used_at = now
 
 
 class PartnerKeyAuthentication(BaseAuthentication):

@@ -4,9 +4,10 @@ The plaintext key is returned once, to the caller, and never stored or logged.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.actors import Actor
@@ -14,6 +15,22 @@ from audit.recorder import record
 
 from . import keys
 from .models import Partner, PartnerApiKey, ServiceKey
+
+# How stale `last_used_at` may get: authenticating must not cost a write per request.
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+def touch_last_used(key: PartnerApiKey | ServiceKey) -> None:
+    """Record use at most once per minute: skip (no query) when the loaded value is fresh, else
+    a conditional UPDATE, so concurrent requests of one key write once, not once each."""
+    now = timezone.now()
+    stale_before = now - LAST_USED_GRANULARITY
+    if key.last_used_at is not None and key.last_used_at >= stale_before:
+        return
+    type(key).objects.filter(pk=key.pk).filter(
+        Q(last_used_at=None) | Q(last_used_at__lt=stale_before)
+    ).update(last_used_at=now)
+    key.last_used_at = now
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Two safety nets in front of every view: a request-body size guard and a fault barrier.
+"""Request-level middleware: a body size guard, a fault barrier, and the null-Origin fix for CSRF.
 
 - `BodySizeLimitMiddleware` refuses bodies over `DATA_UPLOAD_MAX_MEMORY_SIZE` with 413 before any
   view reads them. Django enforces that limit only in `request.body`/`request.POST`; Django REST
@@ -9,6 +9,14 @@
   their own exception handlers too; this catches whatever they do not (non-DRF views).
   `config.errors.server_error` calls `unavailable_response` as well, so a fault raised in another
   middleware is still a 503, never a 500 page.
+- `SameOriginNullOriginMiddleware` runs before Django's CSRF middleware. Pages whose URL holds a
+  link secret are served with `Referrer-Policy: no-referrer`, and under that policy browsers send
+  `Origin: null` with the page's own form POSTs (Fetch standard), which Django's CSRF check
+  rejects: every "Continue" button would fail in a real browser (the test client never shows
+  this). A null Origin is read as our own origin only when the browser also sends
+  `Sec-Fetch-Site: same-origin`; browsers set that header themselves, pages cannot forge it, and
+  a cross-site or HTTP-to-HTTPS submission is never labelled same-origin. The CSRF token is still
+  required in every case.
 """
 
 import io
@@ -130,3 +138,18 @@ class FaultBarrierMiddleware:
             # A view read the body through Django's own limit check (e.g. a form POST).
             return too_large_response(request)
         return unavailable_response(request, exception)
+
+
+class SameOriginNullOriginMiddleware:
+    """See the module docstring: vouch for `Origin: null` on same-origin fetches, before CSRF."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.META.get("HTTP_ORIGIN") == "null"
+            and request.headers.get("Sec-Fetch-Site") == "same-origin"
+        ):
+            request.META["HTTP_ORIGIN"] = f"{request.scheme}://{request.get_host()}"
+        return self.get_response(request)

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "config.middleware.FaultBarrierMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Must precede CSRF: no-referrer pages POST with `Origin: null` (see config.middleware).
+    "config.middleware.SameOriginNullOriginMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

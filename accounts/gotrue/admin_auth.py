@@ -7,22 +7,19 @@ digest) or an HS256 JWT signed with JWT_SECRET whose `role` is `service_role` or
 """
 
 import re
-from datetime import timedelta
 
-from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone
 
 from audit.actors import Actor
 from audit.models import ActorType
 
 from .. import keys
+from ..key_services import touch_last_used
 from ..models import ServiceKey
 from . import jwts
 from .errors import GoTrueError
 
 ADMIN_ROLES = frozenset({"service_role", "supabase_admin"})
-LAST_USED_GRANULARITY = timedelta(minutes=1)
 # Anything that is not shaped like a service key is refused before it is hashed or looked up.
 _SERVICE_KEY_SHAPE = re.compile(r"^lgsk_[A-Za-z0-9_-]{20,128}$")
 
@@ -43,14 +40,7 @@ def service_key(presented: str) -> ServiceKey | None:
     # that no code path compares secrets with ==.
     if key is None or not keys.digests_match(key.key_digest, presented):
         return None
-    now = timezone.now()
-    stale_before = now - LAST_USED_GRANULARITY
-    # At most one write a minute per key: authenticating must not cost a write (or even a
-    # query) per request; the conditional UPDATE makes concurrent requests write once.
-    if key.last_used_at is None or key.last_used_at < stale_before:
-        ServiceKey.objects.filter(pk=key.pk).filter(
-            Q(last_used_at=None) | Q(last_used_at__lt=stale_before)
-        ).update(last_used_at=now)
+    touch_last_used(key)
     return key
 
 

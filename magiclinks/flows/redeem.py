@@ -58,17 +58,24 @@ def _user_disabled(link: LoginLink) -> bool:
     return not user.is_active or user.is_banned
 
 
-def _fail(link: LoginLink | None, failure: RedeemFailure, details: dict | None = None):
-    actor = Actor.user(link.user) if link is not None else Actor.anonymous()
+def record_failure(link: LoginLink | None, reason: str, details: dict | None = None) -> None:
+    """Audit a failed redemption. Also for callers that refuse a link before consuming it
+    (e.g. the browser when the account is suspended), so every refusal has one shape."""
     record(
         "login_link.redeem_failed",
-        actor=actor,
+        actor=Actor.user(link.user) if link is not None else Actor.anonymous(),
         partner=link.partner_id if link else None,
         account=link.account_id if link else None,
         user=link.user if link else None,
         link=link,
-        details={"reason": failure.value, **(details or {})},
+        details={"reason": reason, **(details or {})},
     )
+
+
+def _fail(
+    link: LoginLink | None, failure: RedeemFailure, details: dict | None = None
+) -> Redemption:
+    record_failure(link, failure.value, details)
     return Redemption(link=link, failure=failure)
 
 

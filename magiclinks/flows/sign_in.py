@@ -27,7 +27,7 @@ from audit.recorder import record
 from .. import tokens
 from ..link_urls import is_browser_reset
 from ..models import LinkKind, LoginLink
-from .redeem import RedeemFailure, redeem_link
+from .redeem import record_failure, redeem_link
 
 # A failure of ours on top of RedeemFailure: the link is fine but its account is suspended.
 ACCOUNT_SUSPENDED = "account_suspended"
@@ -67,15 +67,7 @@ def find_reset_link(secret: object) -> LoginLink | None:
 
 
 def _refuse_suspended(link: LoginLink) -> LinkSignIn:
-    record(
-        "login_link.redeem_failed",
-        actor=Actor.user(link.user),
-        partner=link.partner_id,
-        account=link.account_id,
-        user=link.user,
-        link=link,
-        details={"reason": ACCOUNT_SUSPENDED},
-    )
+    record_failure(link, ACCOUNT_SUSPENDED)
     return LinkSignIn(link=link, failure=ACCOUNT_SUSPENDED)
 
 
@@ -141,16 +133,9 @@ def sign_in_with_partner_link(request: HttpRequest, secret: object) -> LinkSignI
 def sign_in_with_reset_link(request: HttpRequest, secret: object) -> LinkSignIn:
     """Consume a browser password-reset link and sign its user in (they then pick a password)."""
     with transaction.atomic():
-        link = find_reset_link(secret)
-        if link is None:
-            # Unknown, or an Admin API recovery link: those belong to /auth/v1/verify.
-            record(
-                "login_link.redeem_failed",
-                actor=Actor.anonymous(),
-                details={"reason": RedeemFailure.UNKNOWN.value},
-            )
-            return LinkSignIn(link=None, failure=RedeemFailure.UNKNOWN.value)
-        redemption = redeem_link(link)
+        # None (unknown, or an Admin API recovery link, which belongs to /auth/v1/verify) is
+        # recorded and refused as unknown by redeem_link itself.
+        redemption = redeem_link(find_reset_link(secret))
         if not redemption.ok:
             return LinkSignIn(link=redemption.link, failure=redemption.failure.value)
         login(request, redemption.link.user, backend=MODEL_BACKEND)

@@ -27,7 +27,6 @@ from accounts.gotrue.storable import storable
 from accounts.limits import RateLimitExceeded
 from magiclinks.link_urls import verify_type as verify_type_of
 
-from ..browser.headers import vouch_for_null_origin
 from ..flows.verify import (
     Verified,
     VerifyFailed,
@@ -169,10 +168,8 @@ def verify_confirm(request: HttpRequest) -> HttpResponse:
         response["Allow"] = "POST"
         return response
     # Security: without the CSRF check another site could make a browser redeem a link it
-    # planted (signing the victim into the attacker's account). The page is served with
-    # `Referrer-Policy: no-referrer`, so browsers send `Origin: null` with its form; only a
-    # same-origin fetch (Sec-Fetch-Site, which pages cannot forge) is read as our own origin.
-    vouch_for_null_origin(request)
+    # planted (signing the victim into the attacker's account). The page is no-referrer, so
+    # its form arrives with `Origin: null`: see config.middleware.SameOriginNullOriginMiddleware.
     if _csrf_failed(request):
         return errors.error_response(
             request, 403, "csrf_failed", "The form expired or was not sent from this site."
