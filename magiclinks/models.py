@@ -36,6 +36,14 @@ class LinkPurpose(models.TextChoices):
     MANUAL_DELIVERY = "manual_delivery"
 
 
+# The browser's "Forgot your password?" links: `recovery` links with purpose lost_credentials
+# (magiclinks.flows.password_reset). They open the browser's reset page only; the Admin API's
+# redeem entry points exclude them (magiclinks.flows.redeem), so neither their secret nor their
+# hashed_token is accepted by /auth/v1/verify. A check, not a kind of their own, so that the kinds
+# and their Supabase names stay exactly what the Admin API and its clients know.
+BROWSER_RESET = Q(kind=LinkKind.RECOVERY, purpose=LinkPurpose.LOST_CREDENTIALS)
+
+
 class LinkStatus(models.TextChoices):
     ACTIVE = "active"
     USED = "used"
@@ -108,7 +116,8 @@ class LoginLinkQuerySet(models.QuerySet):
 
 class LoginLink(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # SHA-256 of the secret. The secret itself is never stored (see magiclinks.tokens).
+    # SHA-256 of the secret's hashed_token, i.e. SHA-256(SHA-256(secret)): neither the secret nor
+    # the hashed_token a client presents is ever stored (see magiclinks.tokens).
     token_digest = models.CharField(max_length=64, unique=True, editable=False)
     # HMAC of the optional 6-digit code (Admin API links); blank when the link has none.
     otp_mac = models.CharField(max_length=64, blank=True, editable=False)

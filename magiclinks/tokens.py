@@ -1,8 +1,21 @@
 """Link secret and OTP crypto. Nothing else in the project generates or compares secrets.
 
-- A link secret is 32 bytes from `secrets` (256 bits), base64url without padding: 43 characters.
-  Only its SHA-256 hex digest is stored (unique index). 256 bits cannot be brute-forced, so an
-  unsalted fast hash is the right tool: it gives an indexed, constant-cost lookup.
+- A link secret S is 32 bytes from `secrets` (256 bits), base64url without padding: 43
+  characters. The person gets S (in the link); an Admin API caller also gets
+  `hashed_token` H = SHA-256(S) (hex), which `POST /auth/v1/verify {token_hash}` accepts.
+- The database stores neither: the `token_digest` column holds D = SHA-256(H) (hex of the hash of
+  H's hex text), under a unique index. A presented S is turned into D with two hashes, a
+  presented H with one, so both lookups stay one indexed equality query.
+  Why a hash of H and not H: whatever is stored must not be presentable. When the column held H,
+  anyone who could read the table (a backup, a read replica, a SQL injection elsewhere) could
+  post it as `token_hash` and take over every account with an open link.
+  Why plain SHA-256 and not an HMAC or a slow hash: H has 256 bits of entropy, so D cannot be
+  inverted or brute-forced, and a fast unsalted hash is what keeps the lookup a single
+  constant-cost index probe. A key would add nothing against inversion, but it would tie every
+  open link to SECRET_KEY (rotating the key would silently kill them) and would make the
+  conversion of existing rows depend on that key. With a plain hash the stored value of a row
+  written before this scheme (H) converts to the new one without any secret: D = SHA-256(H)
+  (migration magiclinks 0002).
 - An OTP is 6 digits (10^6 possibilities), so a bare hash would be reversed instantly by anyone
   who read the database. It is stored as HMAC-SHA256 keyed by a server secret derived from
   SECRET_KEY, bound to the link id, and the number of wrong guesses per link is limited.
@@ -29,9 +42,22 @@ def new_secret() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(SECRET_BYTES)).rstrip(b"=").decode()
 
 
-def digest(secret: str) -> str:
-    """The stored form of a link secret (SHA-256, hex)."""
+def hashed_token(secret: str) -> str:
+    """The Admin API's `hashed_token` of a link secret: SHA-256 of the secret, hex."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def stored_digest(presented_hashed_token: str) -> str:
+    """The `token_digest` column for a `hashed_token`: SHA-256 of its (lower-case hex) text.
+
+    Also the conversion of a row stored before the column held a hash of `hashed_token`.
+    """
+    return hashlib.sha256(presented_hashed_token.encode()).hexdigest()
+
+
+def digest(secret: str) -> str:
+    """The stored form of a link secret (the `token_digest` column): a hash of its hashed_token."""
+    return stored_digest(hashed_token(secret))
 
 
 def parse_secret(candidate: object) -> str | None:
@@ -46,7 +72,7 @@ def parse_secret(candidate: object) -> str | None:
 
 
 def parse_digest(candidate: object) -> str | None:
-    """Return the candidate if it looks like a stored digest (the Admin API's hashed_token)."""
+    """Return the candidate, lower-cased, if it has the shape of a `hashed_token` (64 hex)."""
     if isinstance(candidate, str) and _DIGEST_SHAPE.match(candidate.lower()):
         return candidate.lower()
     return None

@@ -1,6 +1,7 @@
 """magiclinks.tokens: secret entropy and format, digests, OTP MACs."""
 
 import base64
+import hashlib
 import string
 
 from hypothesis import given
@@ -23,10 +24,11 @@ def test_secrets_do_not_repeat_and_use_the_whole_alphabet():
     assert len(set("".join(many))) == 64
 
 
-def test_digest_is_sha256_hex():
-    assert tokens.digest("abc") == (
-        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-    )
+def test_hashed_token_is_sha256_hex_and_the_stored_digest_is_a_hash_of_it():
+    sha256_abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert tokens.hashed_token("abc") == sha256_abc
+    assert tokens.stored_digest(sha256_abc) == hashlib.sha256(sha256_abc.encode()).hexdigest()
+    assert tokens.digest("abc") == tokens.stored_digest(sha256_abc) != sha256_abc
 
 
 def test_parse_secret_accepts_only_the_exact_shape():

@@ -29,6 +29,12 @@ class IssuedLink:
     otp: str | None
     invalidated_count: int
 
+    @property
+    def hashed_token(self) -> str:
+        """What the Admin API hands out as `hashed_token`: a hash of the secret. The database
+        stores a hash of this (magiclinks.tokens), so the column itself cannot be presented."""
+        return tokens.hashed_token(self.secret)
+
 
 def issue_link(
     *,

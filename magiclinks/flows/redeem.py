@@ -21,7 +21,7 @@ from audit.models import AuditEvent
 from audit.recorder import build, record
 
 from .. import tokens
-from ..models import InvalidationReason, LinkStatus, LoginLink
+from ..models import BROWSER_RESET, InvalidationReason, LinkStatus, LoginLink
 
 
 class RedeemFailure(StrEnum):
@@ -107,7 +107,15 @@ def _consume(link: LoginLink, now: datetime, extra_conditions: dict | None = Non
 
 
 def _lookup(kinds: Iterable[str]):
-    return LoginLink.objects.select_related("user", "account", "partner").filter(kind__in=kinds)
+    # Every entry point of this module serves the Admin API's /auth/v1/verify. Browser
+    # password-reset links are recovery links too, but they are redeemed only by
+    # magiclinks.flows.sign_in (find_reset_link + redeem_link): excluded here, so no secret,
+    # hashed_token or code of theirs is ever accepted by /verify (issue 11, item 6).
+    return (
+        LoginLink.objects.select_related("user", "account", "partner")
+        .filter(kind__in=kinds)
+        .exclude(BROWSER_RESET)
+    )
 
 
 def redeem_link(link: LoginLink | None, *, now: datetime | None = None) -> Redemption:
@@ -133,11 +141,17 @@ def redeem_secret(
 
 
 def redeem_digest(
-    token_digest: object, *, kinds: Iterable[str], now: datetime | None = None
+    hashed_token: object, *, kinds: Iterable[str], now: datetime | None = None
 ) -> Redemption:
-    """Consume a link by its stored digest (the Admin API's `hashed_token`)."""
-    parsed = tokens.parse_digest(token_digest)
-    link = _lookup(kinds).filter(token_digest=parsed).first() if parsed else None
+    """Consume a link by the Admin API's `hashed_token` (a hash of the secret).
+
+    The column holds a hash of the hashed_token, so the value stored in the database is not
+    something this accepts (see magiclinks.tokens).
+    """
+    parsed = tokens.parse_digest(hashed_token)
+    link = (
+        _lookup(kinds).filter(token_digest=tokens.stored_digest(parsed)).first() if parsed else None
+    )
     return redeem_link(link, now=now)
 
 

@@ -30,7 +30,7 @@ class GenerateLinkView(GoTrueView):
                 **user_json(generated.user),
                 "action_link": generated.action_link,
                 "email_otp": generated.issued.otp,
-                "hashed_token": generated.issued.link.token_digest,
+                "hashed_token": generated.issued.hashed_token,
                 "verification_type": generated.verification_type,
                 "redirect_to": generated.redirect_to,
             }
