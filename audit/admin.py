@@ -39,6 +39,7 @@ KNOWN_EVENTS = [
     "login_link.revoked",
     "login_link.redeemed",
     "login_link.redeem_failed",
+    "login_link.otp_disabled",
     "login_link.redirect_refused",
     "login_link.fresh_requested",
     "notification.queued",

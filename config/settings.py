@@ -237,6 +237,11 @@ REDIRECT_FALLBACK_TO_SITE_URL = env.bool("REDIRECT_FALLBACK_TO_SITE_URL", defaul
 # Admin API public endpoints (docs/admin-api.md): verify attempts per IP per 5 minutes (Supabase's
 # default), link emails (/otp, /recover) per IP per hour and per address per minute.
 ADMIN_API_VERIFY_PER_IP_PER_5_MINUTES = env.int("ADMIN_API_VERIFY_PER_IP_PER_5_MINUTES", default=30)
+# Code guesses (/verify with email + token) per address per 5 minutes, whatever the source IP:
+# guesses spread over many IPs still stop (issue 11, item 5).
+ADMIN_API_VERIFY_PER_ADDRESS_PER_5_MINUTES = env.int(
+    "ADMIN_API_VERIFY_PER_ADDRESS_PER_5_MINUTES", default=10
+)
 ADMIN_API_EMAILS_PER_IP_PER_HOUR = env.int("ADMIN_API_EMAILS_PER_IP_PER_HOUR", default=30)
 ADMIN_API_EMAILS_PER_ADDRESS_PER_MINUTE = env.int(
     "ADMIN_API_EMAILS_PER_ADDRESS_PER_MINUTE", default=1

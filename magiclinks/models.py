@@ -55,6 +55,8 @@ class LinkStatus(models.TextChoices):
 class InvalidationReason(models.TextChoices):
     SUPERSEDED = "superseded", "replaced by a newer link"
     REVOKED = "revoked", "revoked"
+    # No longer set: wrong codes now disable the code, not the link (audit login_link.otp_disabled).
+    # Kept so that links invalidated this way before still read correctly.
     OTP_ATTEMPTS = "otp_attempts", "too many wrong codes"
     SIBLING_REDEEMED = "sibling_redeemed", "another link of the user was used"
     USER_CHANGED = "user_changed", "the user's email or password changed"
@@ -121,6 +123,7 @@ class LoginLink(models.Model):
     token_digest = models.CharField(max_length=64, unique=True, editable=False)
     # HMAC of the optional 6-digit code (Admin API links); blank when the link has none.
     otp_mac = models.CharField(max_length=64, blank=True, editable=False)
+    # Wrong codes so far; at OTP_MAX_ATTEMPTS the code stops working (the link does not).
     otp_failed_attempts = models.PositiveSmallIntegerField(default=0)
 
     user = models.ForeignKey(

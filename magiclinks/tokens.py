@@ -100,3 +100,17 @@ def otp_matches(stored_mac: str, link_id: object, candidate: object) -> bool:
     if not stored_mac or not isinstance(candidate, str) or not _OTP_SHAPE.match(candidate):
         return False
     return hmac.compare_digest(stored_mac, otp_mac(link_id, candidate))
+
+
+# A MAC no code can match: an HMAC-SHA256 hex digest is never 64 zeros in practice.
+_NO_MAC = "0" * 64
+
+
+def otp_check_without_link(candidate: object) -> bool:
+    """The work of one OTP comparison when there is no link to compare with; always False.
+
+    When an address has no account, or no open code, the verify flow still computes one MAC and
+    compares it, so answering "no" costs what a wrong code for a real link costs and the time
+    of the answer does not tell who has an account (issue 11, item 8).
+    """
+    return otp_matches(_NO_MAC, "no-link", candidate)

@@ -114,7 +114,7 @@ def test_redeem_by_digest(make):
 
 
 @pytest.mark.django_db
-def test_otp_redeems_and_wrong_codes_are_limited(make, settings):
+def test_otp_redeems_and_wrong_codes_disable_the_code(make, settings):
     settings.OTP_MAX_ATTEMPTS = 5
     user = make.user()
     kinds = [LinkKind.MAGICLINK]
@@ -122,15 +122,43 @@ def test_otp_redeems_and_wrong_codes_are_limited(make, settings):
         user=user, kind=LinkKind.MAGICLINK, actor=Actor.system(), lifetime=HOUR, with_otp=True
     )
     wrong = f"{(int(issued.otp) + 1) % 1_000_000:06d}"
-    for attempt in range(1, 5):
+    for attempt in range(1, 6):
         assert redeem_otp(user, wrong, kinds=kinds).failure == RedeemFailure.WRONG_CODE
         assert LoginLink.objects.get(pk=issued.link.pk).otp_failed_attempts == attempt
-    assert redeem_otp(user, wrong, kinds=kinds).failure == RedeemFailure.INVALIDATED
-    link = LoginLink.objects.get(pk=issued.link.pk)
-    assert link.status == LinkStatus.INVALIDATED and link.invalidation_reason == "otp_attempts"
-    # The right code no longer helps, and neither does the link's secret.
+    disabled = AuditEvent.objects.get(event="login_link.otp_disabled")
+    assert disabled.link_id == issued.link.pk and disabled.details == {"failed_attempts": 5}
+    # The right code no longer helps and nothing more is counted...
     assert redeem_otp(user, issued.otp, kinds=kinds).failure == RedeemFailure.UNKNOWN
-    assert redeem_secret(issued.secret, kinds=kinds).failure == RedeemFailure.INVALIDATED
+    assert LoginLink.objects.get(pk=issued.link.pk).otp_failed_attempts == 5
+    # ...but the link is not invalidated: its secret still works.
+    assert LoginLink.objects.get(pk=issued.link.pk).status == LinkStatus.ACTIVE
+    assert redeem_secret(issued.secret, kinds=kinds).ok
+
+
+@pytest.mark.django_db
+def test_wrong_codes_count_against_every_open_code_of_the_kinds(make, settings):
+    settings.OTP_MAX_ATTEMPTS = 5
+    user = make.user()
+    signup = issue_link(
+        user=user, kind=LinkKind.SIGNUP, actor=Actor.system(), lifetime=HOUR, with_otp=True
+    )
+    magic = issue_link(
+        user=user, kind=LinkKind.MAGICLINK, actor=Actor.system(), lifetime=HOUR, with_otp=True
+    )
+    codes = {signup.otp, magic.otp}
+    wrong = next(f"{n:06d}" for n in range(10) if f"{n:06d}" not in codes)
+    kinds = [LinkKind.SIGNUP, LinkKind.MAGICLINK]
+    assert redeem_otp(user, wrong, kinds=kinds).failure == RedeemFailure.WRONG_CODE
+    assert set(LoginLink.objects.values_list("otp_failed_attempts", flat=True)) == {1}
+
+
+@pytest.mark.django_db
+def test_an_unknown_person_is_refused_and_audited_without_an_address(settings):
+    result = redeem_otp(None, "123456", kinds=[LinkKind.RECOVERY])
+    assert result.failure == RedeemFailure.UNKNOWN and result.link is None
+    event = AuditEvent.objects.get()
+    assert event.event == "login_link.redeem_failed" and event.user_id is None
+    assert event.details == {"reason": "unknown"}
 
 
 @pytest.mark.django_db

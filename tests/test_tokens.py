@@ -31,6 +31,11 @@ def test_hashed_token_is_sha256_hex_and_the_stored_digest_is_a_hash_of_it():
     assert tokens.digest("abc") == tokens.stored_digest(sha256_abc) != sha256_abc
 
 
+def test_otp_check_without_link_computes_a_mac_and_never_matches():
+    assert tokens.otp_check_without_link("123456") is False
+    assert tokens.otp_check_without_link("not a code") is False
+
+
 def test_parse_secret_accepts_only_the_exact_shape():
     secret = tokens.new_secret()
     assert tokens.parse_secret(secret) == secret

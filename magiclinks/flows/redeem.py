@@ -6,12 +6,15 @@ database decides which of two simultaneous clicks wins, on PostgreSQL and SQLite
 check-then-save window (the weakness of django-sesame's and Zulip's approach).
 """
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,7 +24,7 @@ from audit.models import AuditEvent
 from audit.recorder import build, record
 
 from .. import tokens
-from ..models import BROWSER_RESET, InvalidationReason, LinkStatus, LoginLink
+from ..models import BROWSER_RESET, LinkStatus, LoginLink, admin_scope
 
 
 class RedeemFailure(StrEnum):
@@ -58,18 +61,25 @@ def _user_disabled(link: LoginLink) -> bool:
     return not user.is_active or user.is_banned
 
 
-def record_failure(link: LoginLink | None, reason: str, details: dict | None = None) -> None:
-    """Audit a failed redemption. Also for callers that refuse a link before consuming it
-    (e.g. the browser when the account is suspended), so every refusal has one shape."""
-    record(
+def _failure_event(
+    link: LoginLink | None, reason: str, details: dict | None = None, *, user: Any = None
+) -> AuditEvent:
+    user = link.user if link is not None else user
+    return build(
         "login_link.redeem_failed",
         actor=Actor.user(link.user) if link is not None else Actor.anonymous(),
         partner=link.partner_id if link else None,
         account=link.account_id if link else None,
-        user=link.user if link else None,
+        user=user,
         link=link,
         details={"reason": reason, **(details or {})},
     )
+
+
+def record_failure(link: LoginLink | None, reason: str, details: dict | None = None) -> None:
+    """Audit a failed redemption. Also for callers that refuse a link before consuming it
+    (e.g. the browser when the account is suspended), so every refusal has one shape."""
+    _failure_event(link, reason, details).save(force_insert=True)
 
 
 def _fail(
@@ -155,56 +165,75 @@ def redeem_digest(
     return redeem_link(link, now=now)
 
 
-def redeem_otp(
-    user, otp: object, *, kinds: Iterable[str], now: datetime | None = None
-) -> Redemption:
-    """Consume the user's open link whose code is `otp`.
+# The primary key used for "nobody" when an address has no account: the same statements run
+# with it, and match nothing (uuid4 never produces the nil UUID).
+_NOBODY = uuid.UUID(int=0)
 
-    A wrong code counts against every open code-bearing link of those kinds; a link that reaches
-    OTP_MAX_ATTEMPTS wrong codes is invalidated, so a 6-digit code cannot be brute-forced.
+
+def redeem_otp(
+    user: Any, otp: object, *, kinds: Iterable[str], now: datetime | None = None
+) -> Redemption:
+    """Consume the open link of `user` whose code is `otp`; `user` is None for an address
+    without an account (same work, same answer: see below).
+
+    At most OTP_MAX_ATTEMPTS guesses are ever evaluated against a link, however many arrive at
+    once: the person's row is locked first (SELECT … FOR UPDATE, the lock issue_link takes), so
+    the attempts for one person are evaluated one after the other, each against the counters the
+    previous one committed. Locking the person rather than the candidate rows keeps the lock
+    order of issue_link (person, then links), so a code being checked and a link being issued
+    for the same person at the same moment cannot deadlock.
+
+    A wrong code counts against every open code-bearing link of those kinds. When a link reaches
+    the limit its CODE stops working (audited `login_link.otp_disabled`); the link itself is
+    left alone, still usable by its secret and its hashed_token: anybody can type wrong codes
+    for a known address, and that must not let them kill the link in that person's mailbox.
+
+    Every failure does the same work, whether the address is unknown, has no open code or has a
+    wrong one: the same statements (lock, candidates, counter UPDATE, one audit INSERT) and the
+    same number of MACs (one per link the type can have open, real or dummy), so the time of a
+    refusal does not tell who has an account.
     """
     now = now or timezone.now()
     limit = settings.OTP_MAX_ATTEMPTS
     kinds = list(kinds)
-    with transaction.atomic():
-        candidates = list(
+    person = user.pk if user is not None else _NOBODY
+    with transaction.atomic(savepoint=False):
+        list(get_user_model().objects.select_for_update().filter(pk=person).values_list("pk"))
+        open_codes = (
             _lookup(kinds)
-            .filter(user=user, used_at=None, invalidated_at=None, expires_at__gt=now)
+            .filter(user_id=person, used_at=None, invalidated_at=None, expires_at__gt=now)
             .filter(otp_failed_attempts__lt=limit)
             .exclude(otp_mac="")
         )
+        candidates = list(open_codes.order_by("pk"))
         # Check every candidate (no early exit) so timing does not depend on which one matches.
         matches = [link for link in candidates if tokens.otp_matches(link.otp_mac, link.pk, otp)]
+        # A person has at most one open link per scope, so this many MACs whatever the address.
+        for _ in range(len({admin_scope(kind) for kind in kinds}) - len(candidates)):
+            tokens.otp_check_without_link(otp)
         if matches:
             return _consume(matches[0], now, {"otp_failed_attempts__lt": limit})
-        if not candidates:
-            return _fail(None, RedeemFailure.UNKNOWN, {"user_id": str(user.pk)})
-        pks = [link.pk for link in candidates]
-        LoginLink.objects.filter(pk__in=pks).update(
-            otp_failed_attempts=F("otp_failed_attempts") + 1
-        )
-        exhausted = list(
-            LoginLink.objects.filter(
-                pk__in=pks, otp_failed_attempts__gte=limit, invalidated_at=None
-            ).values_list("pk", "account_id", "partner_id")
-        )
-        if exhausted:
-            LoginLink.objects.filter(pk__in=[pk for pk, _, _ in exhausted]).update(
-                invalidated_at=now, invalidation_reason=InvalidationReason.OTP_ATTEMPTS
+        # Runs (and matches nothing) even without candidates: the same statement either way.
+        open_codes.update(otp_failed_attempts=F("otp_failed_attempts") + 1)
+        if candidates:
+            events = [_failure_event(candidates[0], RedeemFailure.WRONG_CODE)]
+        else:
+            details = {"user_id": str(user.pk)} if user is not None else None
+            events = [_failure_event(None, RedeemFailure.UNKNOWN, details, user=user)]
+        events += [
+            build(
+                "login_link.otp_disabled",
+                actor=Actor.system("otp attempt limit"),
+                partner=link.partner_id,
+                account=link.account_id,
+                user=link.user,
+                link=link,
+                details={"failed_attempts": limit},
             )
-            AuditEvent.objects.bulk_create(
-                build(
-                    "login_link.invalidated",
-                    actor=Actor.system("otp attempt limit"),
-                    partner=partner_id,
-                    account=account_id,
-                    user=user,
-                    link=pk,
-                    details={"reason": InvalidationReason.OTP_ATTEMPTS},
-                )
-                for pk, account_id, partner_id in exhausted
-            )
-    # The failed attempt is recorded after the counters are committed, in its own transaction,
-    # because a failure must leave its trace even though the request fails.
-    failure = RedeemFailure.INVALIDATED if exhausted else RedeemFailure.WRONG_CODE
-    return _fail(candidates[0], failure)
+            # The row lock makes the counters read above current: +1 is what is stored now.
+            for link in candidates
+            if link.otp_failed_attempts + 1 >= limit
+        ]
+        AuditEvent.objects.bulk_create(events)
+    failure = RedeemFailure.WRONG_CODE if candidates else RedeemFailure.UNKNOWN
+    return Redemption(link=candidates[0] if candidates else None, failure=failure)

@@ -28,6 +28,23 @@ def limit_verify(request: HttpRequest) -> None:
     )
 
 
+def limit_verify_address(request: HttpRequest, address: str) -> None:
+    """Code guesses per address (POST /verify with email + token), on top of the per-IP limit:
+    an attacker with many source IPs still gets only so many guesses at one person's codes.
+
+    Counted for every address asked about, with or without an account, so a 429 says nothing
+    about who is registered. The price: a stranger can make one person's code answer 429 for a
+    few minutes; that person's link (by its action link or hashed_token) is not affected.
+    """
+    consume(
+        "gotrue.verify.address",
+        address,
+        limit=settings.ADMIN_API_VERIFY_PER_ADDRESS_PER_5_MINUTES,
+        window_seconds=300,
+        request=request,
+    )
+
+
 def limit_email(request: HttpRequest, endpoint: str, address: str) -> None:
     """Mail-bombing guard on /otp and /recover: per IP per hour, per address per minute."""
     try:

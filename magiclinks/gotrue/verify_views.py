@@ -21,6 +21,7 @@ from rest_framework.request import Request
 
 from accounts.gotrue import errors
 from accounts.gotrue.base import GoTrueView
+from accounts.gotrue.emails import parse_email
 from accounts.gotrue.errors import GoTrueError, validation_failed
 from accounts.gotrue.session_json import session_json
 from accounts.gotrue.storable import storable
@@ -143,7 +144,9 @@ class VerifyView(GoTrueView):
         if token_hash:
             verified = verify_token_hash(token_hash, verify_type)
         elif token and email:
-            verified = verify_email_otp(email, token, verify_type)
+            address = parse_email(email)
+            limits.limit_verify_address(request._request, address)
+            verified = verify_email_otp(address, token, verify_type)
         elif token:
             # Supabase's older form: {token, type} with the link token itself.
             verified = verify_secret(token, verify_type)
