@@ -121,9 +121,17 @@ def issue_link(
 
 
 def invalidate_open_links(
-    *, user: Any, actor: Actor, reason: str, scopes: list[str] | None = None, exclude: Any = None
+    *,
+    user: Any,
+    actor: Actor,
+    reason: str,
+    scopes: list[str] | None = None,
+    exclude: Any = None,
+    details: dict | None = None,
 ) -> int:
-    """Invalidate a user's open links (optionally only some scopes); returns how many."""
+    """Invalidate a user's open links (optionally only some scopes); returns how many.
+
+    `details` are added to each `login_link.invalidated` event (after the reason)."""
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         open_links = LoginLink.objects.filter(
@@ -147,7 +155,7 @@ def invalidate_open_links(
                 account=account_id,
                 user=user,
                 link=pk,
-                details={"reason": reason},
+                details={"reason": reason, **(details or {})},
             )
             for pk, account_id, partner_id in rows
         )
