@@ -1,5 +1,8 @@
 """Issue a link: invalidate the user's open links of the same scope, then create the new one.
 
+(A partner or staff link also replaces the person's self-service links of that account; a
+self-service link replaces only those: see models.self_service_scope.)
+
 Both happen in one transaction, under a lock on the user's row, so two simultaneous issues for
 the same person cannot both leave an active link behind.
 """
@@ -17,7 +20,14 @@ from audit.models import AuditEvent
 from audit.recorder import build
 
 from .. import tokens
-from ..models import InvalidationReason, LinkKind, LoginLink, admin_scope, partner_scope
+from ..models import (
+    InvalidationReason,
+    LinkKind,
+    LoginLink,
+    admin_scope,
+    partner_scope,
+    self_service_scope,
+)
 
 
 @dataclass(frozen=True)
@@ -42,11 +52,20 @@ def issue_link(
     new_email: str = "",
     with_otp: bool = False,
     details: dict | None = None,
+    self_service: bool = False,
 ) -> IssuedLink:
-    """Create a link for `user` and return it with its secret. See the module docstring."""
+    """Create a link for `user` and return it with its secret. See the module docstring.
+
+    `self_service` (partner_login only): the person asked for it themselves; it replaces only
+    their earlier self-service links of the account (models.self_service_scope)."""
     if kind == LinkKind.PARTNER_LOGIN and account is None:
         raise ValueError("partner_login links need an account")
-    scope = partner_scope(account.pk) if kind == LinkKind.PARTNER_LOGIN else admin_scope(kind)
+    if kind == LinkKind.PARTNER_LOGIN:
+        own, mine = partner_scope(account.pk), self_service_scope(account.pk)
+        scope, replaces = (mine, [mine]) if self_service else (own, [own, mine])
+    else:
+        scope = admin_scope(kind)
+        replaces = [scope]
     partner_id = account.partner_id if account is not None else None
     now = timezone.now()
     secret = tokens.new_secret()
@@ -56,7 +75,7 @@ def issue_link(
         get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
         superseded = list(
             LoginLink.objects.filter(
-                user=user, scope=scope, used_at=None, invalidated_at=None, expires_at__gt=now
+                user=user, scope__in=replaces, used_at=None, invalidated_at=None, expires_at__gt=now
             ).values_list("pk", flat=True)
         )
         link = LoginLink(
