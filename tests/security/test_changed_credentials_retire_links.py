@@ -208,3 +208,13 @@ def test_password_rehash_on_sign_in_is_not_a_change(make):
     assert User.objects.get(pk=user.pk).password.startswith("argon2")  # it was re-hashed
     issued.link.refresh_from_db()
     assert issued.link.is_active
+
+
+def test_manage_py_changepassword_retires_links(make, monkeypatch):
+    from django.contrib.auth.management.commands import changepassword
+    from django.core.management import call_command
+
+    issued = _partner_link(make)
+    monkeypatch.setattr(changepassword.getpass, "getpass", lambda prompt="": GOOD)
+    call_command("changepassword", issued.link.user.email, stdout=None)
+    _assert_retired(issued.link, ["password"], "system")
