@@ -120,7 +120,14 @@ class User(AbstractBaseUser, PermissionsMixin):
                     changes=changes,
                     actor=user_changes.current_actor(),
                 )
-        self._saved_state = user_changes.saved_state(self)
+        written = kwargs.get("update_fields")
+        fields = [f for f in user_changes.TRACKED_FIELDS if written is None or f in written]
+        # Only what was written is now "as saved": an unsaved change to another field must
+        # still be seen by the next save.
+        self._saved_state = {
+            **getattr(self, "_saved_state", {}),
+            **user_changes.saved_state(self, fields),
+        }
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

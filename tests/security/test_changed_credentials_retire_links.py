@@ -218,3 +218,16 @@ def test_manage_py_changepassword_retires_links(make, monkeypatch):
     monkeypatch.setattr(changepassword.getpass, "getpass", lambda prompt="": GOOD)
     call_command("changepassword", issued.link.user.email, stdout=None)
     _assert_retired(issued.link, ["password"], "system")
+
+
+def test_a_partial_save_does_not_hide_an_unsaved_email_change(make):
+    # save(update_fields=[...]) writes only those fields: an email changed on the instance but
+    # not written yet must still count as a change when it is saved.
+    issued = _partner_link(make)
+    user = User.objects.get(pk=issued.link.user_id)
+    user.email = "later@example.com"
+    user.save(update_fields=["last_login"])
+    issued.link.refresh_from_db()
+    assert issued.link.is_active  # nothing about the address was written
+    user.save()
+    _assert_retired(issued.link, ["email"], "system")
