@@ -27,6 +27,7 @@ from .models import (
     User,
     normalize_email_address,
 )
+from .user_changes import changed_by
 
 
 class AccountMembershipInline(ReadOnlyInline):
@@ -109,6 +110,17 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_inlines(self, request: HttpRequest, obj=None) -> list:
         return self.inlines if obj is not None else []  # a new user is on no account yet
+
+    # The user form and the password form save through the model, which announces a changed
+    # email, password, deactivation or ban (accounts.user_changes): the links and sessions that
+    # go with it are ended in the same transaction, attributed to this staff member.
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        with changed_by(Actor.staff(request.user)):
+            super().save_model(request, obj, form, change)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = ""):
+        with changed_by(Actor.staff(request.user)):
+            return super().user_change_password(request, id, form_url)
 
 
 # --- Partners --------------------------------------------------------------------------------

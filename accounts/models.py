@@ -9,10 +9,12 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from . import user_changes
 
 
 def normalize_email_address(email: str) -> str:
@@ -76,11 +78,56 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._saved_state = user_changes.saved_state(instance)
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        refreshed = [f for f in user_changes.TRACKED_FIELDS if fields is None or f in fields]
+        self._saved_state = {
+            **getattr(self, "_saved_state", {}),
+            **user_changes.saved_state(self, refreshed),
+        }
+
     def save(self, *args, **kwargs) -> None:
         self.email = normalize_email_address(self.email)
         if self.new_email:
             self.new_email = normalize_email_address(self.new_email)
-        super().save(*args, **kwargs)
+        # Security: a changed address or password must retire the links and a deactivation or
+        # ban the sessions issued before it, whichever path saved it (see accounts.user_changes).
+        changes = (
+            frozenset()
+            if self._state.adding  # a new user has no links or sessions yet
+            else user_changes.detect(
+                self,
+                getattr(self, "_saved_state", {}),
+                kwargs.get("update_fields"),
+                password_was_set=self._password is not None,  # Django's set_password() marker
+            )
+        )
+        if not changes:
+            super().save(*args, **kwargs)
+        else:
+            using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+            with transaction.atomic(using=using):
+                super().save(*args, **kwargs)
+                user_changes.user_security_changed.send(
+                    sender=type(self),
+                    user=self,
+                    changes=changes,
+                    actor=user_changes.current_actor(),
+                )
+        written = kwargs.get("update_fields")
+        fields = [f for f in user_changes.TRACKED_FIELDS if written is None or f in written]
+        # Only what was written is now "as saved": an unsaved change to another field must
+        # still be seen by the next save.
+        self._saved_state = {
+            **getattr(self, "_saved_state", {}),
+            **user_changes.saved_state(self, fields),
+        }
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -75,6 +75,13 @@ def partner_scope(account_id: int) -> str:
     return f"account:{account_id}"
 
 
+def self_service_scope(account_id: int) -> str:
+    """Links a person emailed themselves ("email me a fresh link") for one account. They replace
+    only each other, never a link the partner or staff issued: an anonymous form must not be able
+    to kill the link a partner handed over. A partner or staff link replaces both scopes."""
+    return f"account:{account_id}:self-service"
+
+
 def admin_scope(kind: str) -> str:
     """Admin API links replace each other within a kind group, as Supabase Auth's token columns
     do: signup/invite share the confirmation token, magiclink/recovery the recovery token."""

@@ -14,6 +14,7 @@ from audit.actors import Actor
 from audit.recorder import record
 
 from ..models import AuthSession
+from ..user_changes import changed_by
 from .errors import GoTrueError
 from .passwords import check_password
 from .sessions import revoke_sessions
@@ -35,7 +36,8 @@ def update_own_user(user: Any, session: AuthSession, body: dict) -> Any:
     new_metadata = (
         merge_metadata(user.user_metadata, metadata, "data") if metadata is not None else None
     )
-    with transaction.atomic():
+    # A new password retires the user's open links too (accounts.user_changes).
+    with transaction.atomic(), changed_by(Actor.user(user)):
         changed = []
         if password is not None:
             user.set_password(password)

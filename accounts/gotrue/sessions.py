@@ -109,6 +109,11 @@ def refresh_session(presented: object) -> IssuedSession:
         if token is None or not keys.digests_match(token.token_digest, presented):
             raise _not_found()
         session, user = token.session, token.session.user
+        if _disabled(user):
+            # Supabase Auth's answer, before anything else is looked at or consumed
+            # (internal/api/token_refresh.go: `if user.IsBanned() { return
+            # NewBadRequestError(ErrorCodeUserBanned, "Invalid Refresh Token: User Banned") }`).
+            raise GoTrueError(400, "user_banned", "Invalid Refresh Token: User Banned")
         if session.revoked_at is not None:
             raise _not_found()
         consumed = RefreshToken.objects.filter(pk=token.pk, used_at=None).update(used_at=now)
@@ -123,8 +128,6 @@ def refresh_session(presented: object) -> IssuedSession:
                 details={"session_id": str(session.pk)},
             )
             reused = session
-        elif not user.is_active or user.is_banned:
-            raise GoTrueError(403, "user_banned", "User is banned")
         else:
             refresh_token = _new_refresh_token(session, parent=token)
             AuthSession.objects.filter(pk=session.pk).update(refreshed_at=now)
@@ -140,16 +143,36 @@ def authenticate_access_token(token: str | None) -> tuple[Any, AuthSession]:
     claims = jwts.decode(token, audience=jwts.AUDIENCE)
     session = (
         AuthSession.objects.select_related("user")
-        .filter(pk=_uuid_or_none(claims.get("session_id")), revoked_at=None)
+        .filter(pk=_uuid_or_none(claims.get("session_id")))
         .first()
     )
     if session is None:
-        raise GoTrueError(
-            403, "session_not_found", "Session from session_id claim in JWT does not exist"
-        )
+        raise _session_not_found()
     if str(session.user_id) != str(claims.get("sub")):
         raise jwts.bad_jwt("token subject does not match its session")
+    if _disabled(session.user):
+        # Security: an access token is valid for an hour; a user deactivated or banned in that
+        # hour must lose access now, not when it expires. Supabase Auth answers this in
+        # requireAuthentication (internal/api/auth.go, supabase/auth PR #2642 "reject AT from
+        # banned users"): `if user := getUser(ctx); user != nil && user.IsBanned() { return ctx,
+        # apierrors.NewForbiddenError(apierrors.ErrorCodeUserBanned, "User is banned") }`, for
+        # GET/PUT /user and POST /logout alike. Checked before the session's revocation (which
+        # deactivating or banning also causes) so that the client is told why.
+        raise GoTrueError(403, "user_banned", "User is banned")
+    if session.revoked_at is not None:
+        raise _session_not_found()
     return session.user, session
+
+
+def _session_not_found() -> GoTrueError:
+    return GoTrueError(
+        403, "session_not_found", "Session from session_id claim in JWT does not exist"
+    )
+
+
+def _disabled(user: Any) -> bool:
+    """Deactivated (is_active false, e.g. soft-deleted) or banned: no access by token."""
+    return not user.is_active or user.is_banned
 
 
 def _uuid_or_none(value: object) -> uuid.UUID | None:

@@ -17,6 +17,7 @@ from audit.actors import Actor
 from audit.recorder import record
 
 from ..models import User
+from ..user_changes import changed_by
 from .emails import parse_email
 from .errors import GoTrueError, validation_failed
 from .passwords import check_password
@@ -178,12 +179,11 @@ def update_user(user: User, body: dict, *, actor: Actor) -> User:
     changes = _parse_changes(body, user)
     _apply(user, changes)
     try:
-        with transaction.atomic():
+        # A ban revokes the user's sessions and a new email or password retires their open
+        # links, in this transaction, through accounts.user_changes (attributed to `actor`).
+        with transaction.atomic(), changed_by(actor):
             user.save()
             record("user.updated", actor=actor, user=user, details={"fields": _audit_fields(body)})
-            if changes.ban is not None:
-                # A banned user must not keep using sessions started before the ban.
-                revoke_all_sessions(user, reason="banned", actor=actor)
     except IntegrityError:
         raise email_exists() from None
     return user

@@ -13,6 +13,7 @@ from audit.actors import Actor
 from audit.recorder import record
 
 from ..models import LinkPurpose, NotificationKind
+from .conflicts import retry_on_conflict
 from .errors import AccountSuspended, UserExists
 from .people import person_for_partner
 from .welcome import WelcomeLink, issue_welcome_link
@@ -34,9 +35,26 @@ def add_user(
     role: str = MembershipRole.ADDITIONAL,
     send_invitation: bool = True,
 ) -> AddedUser:
-    """Raises AccountSuspended, UserExists or EmailInUse; writes nothing then."""
+    """Raises AccountSuspended, UserExists or EmailInUse; writes nothing then.
+
+    A concurrent request creating the same new address (another partner's) makes the insert
+    fail; the flow then runs again and decides as a later request would (see .conflicts)."""
     if role not in {MembershipRole.SPOUSE, MembershipRole.ADDITIONAL}:
         raise ValueError("role must be spouse or additional")
+    return retry_on_conflict(
+        lambda: _add(account, actor, email, first_name, last_name, role, send_invitation)
+    )
+
+
+def _add(
+    account: Account,
+    actor: Actor,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    send_invitation: bool,
+) -> AddedUser:
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         if locked.is_suspended:

@@ -15,6 +15,7 @@ from audit.actors import Actor
 from audit.recorder import record
 
 from ..models import LinkPurpose, NotificationKind
+from .conflicts import retry_on_conflict
 from .errors import AccountExists, UserExists
 from .people import person_for_partner
 from .welcome import WelcomeLink, issue_welcome_link
@@ -49,9 +50,18 @@ def create_account(
     primary: PersonInput,
     spouse: PersonInput | None = None,
 ) -> CreatedAccount:
-    """Raises AccountExists, UserExists (spouse = primary) or EmailInUse; writes nothing then."""
+    """Raises AccountExists, UserExists (spouse = primary) or EmailInUse; writes nothing then.
+
+    Another partner onboarding the same new address at the same moment makes the insert of the
+    user fail; the flow then runs again and refuses with EmailInUse (see .conflicts)."""
     if spouse is not None and spouse.email == primary.email:
         raise UserExists("The spouse must have a different email address from the primary user.")
+    return retry_on_conflict(lambda: _create(partner, actor=actor, primary=primary, spouse=spouse))
+
+
+def _create(
+    partner: Partner, *, actor: Actor, primary: PersonInput, spouse: PersonInput | None
+) -> CreatedAccount:
     with transaction.atomic():
         # Serialise account creation per partner: the duplicate check below must see every
         # account committed before it (race-safe ACCOUNT_EXISTS).

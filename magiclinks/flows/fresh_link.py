@@ -5,8 +5,13 @@ Policy (docs/end-users.md explains it to people):
   The old link names the account, so the fresh link is for that same user on that same account.
 - Nothing is sent when the old link was revoked (somebody withdrew it on purpose: a partner or
   staff member must issue the next one), when it still works, when the user is deactivated or
-  banned, no longer on the account, the account is suspended, the partner is deactivated, or the
-  account's hourly link allowance (the Partner API's 10 per hour, same counter) is used up.
+  banned, no longer on the account, the account is suspended or the partner is deactivated.
+- The fresh link is a *self-service* link (models.self_service_scope): it replaces only earlier
+  self-service links of that user on that account, never a link the partner or staff issued
+  (which stays usable beside it), and it does not count against the account's hourly allowance
+  (the partner's budget). The form is anonymous: whoever knows a client's address can use it, so
+  it must not be able to kill the link a partner handed over or lock the partner out. Its own
+  limits are per address and per IP (magiclinks.browser.throttle).
 - A link we cannot find (mistyped, cut short, or purged long after it expired) names no account:
   then the address's own accounts get a fresh link each, the most recently joined first, at most
   MAX_ACCOUNTS_FOR_UNKNOWN_LINK, under the same rules.
@@ -21,7 +26,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from accounts.limits import RateLimitExceeded
 from accounts.models import Account, Membership, User, normalize_email_address
 from audit.actors import Actor
 from audit.models import ActorType
@@ -70,6 +74,7 @@ def _issue(user: User, account: Account, old: LoginLink | None) -> Outcome:
         "user_email": user.email,
         "expiry_hours": _lifetime_hours(old),
         "purpose": LinkPurpose.EXPIRED_LINK,
+        "self_service": True,
     }
     try:
         try:
@@ -77,8 +82,6 @@ def _issue(user: User, account: Account, old: LoginLink | None) -> Outcome:
         except InvalidRedirect:
             # The partner no longer permits the old destination: send the link without it.
             generate_partner_link(account, **options)
-    except RateLimitExceeded:
-        return Outcome(account, False, "account_link_limit")
     except AccountSuspended:
         return Outcome(account, False, "account_suspended")
     except UserNotOnAccount:

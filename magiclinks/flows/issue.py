@@ -1,5 +1,8 @@
 """Issue a link: invalidate the user's open links of the same scope, then create the new one.
 
+(A partner or staff link also replaces the person's self-service links of that account; a
+self-service link replaces only those: see models.self_service_scope.)
+
 Both happen in one transaction, under a lock on the user's row, so two simultaneous issues for
 the same person cannot both leave an active link behind.
 """
@@ -17,7 +20,14 @@ from audit.models import AuditEvent
 from audit.recorder import build
 
 from .. import tokens
-from ..models import InvalidationReason, LinkKind, LoginLink, admin_scope, partner_scope
+from ..models import (
+    InvalidationReason,
+    LinkKind,
+    LoginLink,
+    admin_scope,
+    partner_scope,
+    self_service_scope,
+)
 
 
 @dataclass(frozen=True)
@@ -48,11 +58,20 @@ def issue_link(
     new_email: str = "",
     with_otp: bool = False,
     details: dict | None = None,
+    self_service: bool = False,
 ) -> IssuedLink:
-    """Create a link for `user` and return it with its secret. See the module docstring."""
+    """Create a link for `user` and return it with its secret. See the module docstring.
+
+    `self_service` (partner_login only): the person asked for it themselves; it replaces only
+    their earlier self-service links of the account (models.self_service_scope)."""
     if kind == LinkKind.PARTNER_LOGIN and account is None:
         raise ValueError("partner_login links need an account")
-    scope = partner_scope(account.pk) if kind == LinkKind.PARTNER_LOGIN else admin_scope(kind)
+    if kind == LinkKind.PARTNER_LOGIN:
+        own, mine = partner_scope(account.pk), self_service_scope(account.pk)
+        scope, replaces = (mine, [mine]) if self_service else (own, [own, mine])
+    else:
+        scope = admin_scope(kind)
+        replaces = [scope]
     partner_id = account.partner_id if account is not None else None
     now = timezone.now()
     secret = tokens.new_secret()
@@ -62,7 +81,7 @@ def issue_link(
         get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
         superseded = list(
             LoginLink.objects.filter(
-                user=user, scope=scope, used_at=None, invalidated_at=None, expires_at__gt=now
+                user=user, scope__in=replaces, used_at=None, invalidated_at=None, expires_at__gt=now
             ).values_list("pk", flat=True)
         )
         link = LoginLink(
@@ -127,9 +146,17 @@ def issue_link(
 
 
 def invalidate_open_links(
-    *, user: Any, actor: Actor, reason: str, scopes: list[str] | None = None, exclude: Any = None
+    *,
+    user: Any,
+    actor: Actor,
+    reason: str,
+    scopes: list[str] | None = None,
+    exclude: Any = None,
+    details: dict | None = None,
 ) -> int:
-    """Invalidate a user's open links (optionally only some scopes); returns how many."""
+    """Invalidate a user's open links (optionally only some scopes); returns how many.
+
+    `details` are added to each `login_link.invalidated` event (after the reason)."""
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         open_links = LoginLink.objects.filter(
@@ -153,7 +180,7 @@ def invalidate_open_links(
                 account=account_id,
                 user=user,
                 link=pk,
-                details={"reason": reason},
+                details={"reason": reason, **(details or {})},
             )
             for pk, account_id, partner_id in rows
         )

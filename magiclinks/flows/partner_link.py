@@ -90,9 +90,15 @@ def generate_partner_link(
     redirect_url: str | None = None,
     send_notification: bool = True,
     notification_settings: dict | None = None,
+    self_service: bool = False,
 ) -> PartnerLinkResult:
     """Issue a partner_login link; raises AccountSuspended, UserNotOnAccount, InvalidRedirect,
-    InvalidLinkOptions or limits.RateLimitExceeded (and writes nothing then)."""
+    InvalidLinkOptions or limits.RateLimitExceeded (and writes nothing then).
+
+    `self_service`: the person asked for it on a dead link's page (flows.fresh_link). It is not
+    counted against the account's hourly allowance, which is the partner's budget (the form has
+    its own per-address and per-IP limits), and it replaces no link the partner or staff issued.
+    """
     if account.is_suspended:
         raise AccountSuspended()
     _check_options(expiry_hours, purpose)
@@ -105,12 +111,15 @@ def generate_partner_link(
         except ValueError as exc:
             raise InvalidRedirect(str(exc)) from exc
 
-    limits.consume(
-        ACCOUNT_LINK_LIMIT,
-        str(account.pk),
-        limit=partner.links_per_account_per_hour(),
-        window_seconds=HOUR,
-    )
+    if not self_service:
+        # Security: only the partner's (and staff's) own requests spend the partner's allowance;
+        # otherwise anybody knowing a client's address could lock the partner out of issuing.
+        limits.consume(
+            ACCOUNT_LINK_LIMIT,
+            str(account.pk),
+            limit=partner.links_per_account_per_hour(),
+            window_seconds=HOUR,
+        )
 
     with transaction.atomic():
         # Staff may suspend the account while we validated: re-check under the row lock.
@@ -125,6 +134,7 @@ def generate_partner_link(
             purpose=purpose or "",
             redirect_url=safe_redirect,
             details={"send_notification": send_notification},
+            self_service=self_service,
         )
         if send_notification:
             queue_link_email(

@@ -3,7 +3,7 @@ and the last step of a password reset.
 
 The form is Django's `SetPasswordForm`, so AUTH_PASSWORD_VALIDATORS apply and the hash is made by
 the first of PASSWORD_HASHERS (Argon2). Saving, the `credentials.set` audit events and the
-invalidation of the user's outstanding reset links happen in one transaction.
+invalidation of the user's other open links happen in one transaction.
 """
 
 from django.contrib.auth import update_session_auth_hash
@@ -12,12 +12,10 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.models import Membership, User
+from accounts.user_changes import changed_by
 from audit.actors import Actor
 from audit.models import AuditEvent
 from audit.recorder import build
-
-from ..models import InvalidationReason, LinkKind, admin_scope
-from .issue import invalidate_open_links
 
 
 def set_password(request: HttpRequest, form: SetPasswordForm, *, method: str) -> User:
@@ -25,9 +23,12 @@ def set_password(request: HttpRequest, form: SetPasswordForm, *, method: str) ->
 
     `method` says how they got here (`partner_link`, `password_reset`), for the audit log.
     """
-    with transaction.atomic():
+    actor = Actor.user(form.user)
+    # A reset or login link still in somebody's inbox would let its holder replace the password
+    # that is being chosen: saving it invalidates every open link of the user (`user_changed`,
+    # magiclinks.receivers via accounts.user_changes), in this transaction.
+    with transaction.atomic(), changed_by(actor):
         user = form.save()
-        actor = Actor.user(user)
         # A password belongs to the person, not to one account: every account they are on gets
         # the event, so each partner's activity feed shows that its user now has credentials.
         memberships = list(
@@ -44,14 +45,6 @@ def set_password(request: HttpRequest, form: SetPasswordForm, *, method: str) ->
                 details={"method": method},
             )
             for account_id, partner_id in targets
-        )
-        # A reset link still in somebody's inbox would let its holder replace the password that
-        # was just chosen: the new password retires it.
-        invalidate_open_links(
-            user=user,
-            actor=actor,
-            reason=InvalidationReason.USER_CHANGED,
-            scopes=[admin_scope(LinkKind.RECOVERY)],
         )
         # Changing the password changes the session hash; keep this session, end the others.
         update_session_auth_hash(request, user)

@@ -1,7 +1,9 @@
 """The Account and User admins of accounts.admin, extended with the link screens.
 
 accounts may not import magiclinks, so the "Generate login link" button, its view and the bulk
-action are added here and magiclinks.admin re-registers the two models with these classes.
+action are added here and magiclinks.admin re-registers the two models with these classes. (A
+changed email or password retires the user's links through magiclinks.receivers, whichever form
+saved it.)
 """
 
 from django.contrib import admin
@@ -13,10 +15,7 @@ from django.urls import path, reverse
 
 from accounts.admin import AccountAdmin, UserAdmin
 from accounts.models import Membership
-from audit.actors import Actor
 
-from ..flows.issue import invalidate_open_links
-from ..models import InvalidationReason
 from . import recent_links
 from .bulk import email_links_to_primary_users
 from .views import can_generate, generate_link_view
@@ -91,13 +90,3 @@ class StaffUserAdmin(GenerateLinkMixin, UserAdmin):
             return Membership.objects.filter(user_id=unquote(object_id)).exists()
         except (ValidationError, ValueError):  # not a UUID: the change view answers for it
             return False
-
-    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "email" in form.changed_data:
-            # Links already sent went to the old address: they must stop working.
-            invalidate_open_links(
-                user=obj,
-                actor=Actor.staff(request.user),
-                reason=InvalidationReason.USER_CHANGED,
-            )
