@@ -8,6 +8,7 @@ they are already on one of this partner's accounts; otherwise the address is ref
 """
 
 from accounts.models import Membership, Partner, User
+from accounts.protection import is_protected
 
 from .errors import EmailInUse
 
@@ -21,6 +22,6 @@ def person_for_partner(partner: Partner, *, email: str, first_name: str, last_na
         return User.objects.create_user(email, first_name=first_name, last_name=last_name)
     served = Membership.objects.filter(user=existing, account__partner=partner).exists()
     # Security: refusing is what stops cross-tenant (or staff) account takeover via partner links.
-    if not served or existing.is_staff or existing.is_superuser:
+    if not served or is_protected(existing):
         raise EmailInUse()
     return existing

@@ -18,6 +18,7 @@ from accounts.gotrue.errors import GoTrueError, validation_failed
 from accounts.gotrue.sessions import IssuedSession, start_session
 from accounts.gotrue.users import email_exists
 from accounts.models import User
+from accounts.protection import is_protected
 from audit.actors import Actor
 from audit.recorder import record
 
@@ -60,7 +61,8 @@ class VerifyFailed(GoTrueError):
         if failure == RedeemFailure.DISABLED:
             super().__init__(403, "user_banned", "User is banned")
         else:
-            # One answer for unknown, used, expired, invalidated and wrong: nothing to learn.
+            # One answer for unknown, used, expired, invalidated, wrong and protected (a staff
+            # member's link): nothing to learn.
             super().__init__(403, "otp_expired", "Token has expired or is invalid")
         self.failure = failure
 
@@ -139,6 +141,8 @@ def verify_email_otp(email: object, otp: object, verify_type: object) -> Verifie
     if user is None and verify_type == "email_change":
         # email_change_new codes are entered with the new address (as with Supabase).
         user = User.objects.filter(new_email=address).first()
-    if user is None:
+    if user is None or is_protected(user):
+        # Security: staff and superusers do not exist for the Admin API (accounts.protection);
+        # _consume would refuse their link anyway, but their codes are not even counted.
         raise VerifyFailed(RedeemFailure.UNKNOWN)
     return _complete(lambda: redeem_otp(user, otp, kinds=kinds))
