@@ -181,6 +181,15 @@ class ServiceKeyAdmin(KeyAdminBase):
     readonly_fields = fields
     actions = ["revoke_keys"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Security: a service key administers every non-staff user of the Admin API (their
+        # passwords, emails, links, deletion): more than any one permission of the admin grants,
+        # and a way out of the permission model altogether (the key works without a browser and
+        # outlives the staff member's account). So creating one is reserved to superusers, not
+        # to `accounts.add_servicekey`, which a support role could be given by mistake or in a
+        # group. Revoking (change permission) stays delegable: it only ever removes access.
+        return request.user.is_active and request.user.is_superuser
+
     def create(self, request: HttpRequest, data: dict):
         return create_service_key(data["name"], actor=Actor.staff(request.user))
 

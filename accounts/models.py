@@ -5,6 +5,7 @@ and are re-exported here so that Django finds them.
 """
 
 import uuid
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -13,6 +14,11 @@ from django.db import models, router, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from .protection import is_protected
+
+_PRIVILEGED_SESSION_SALT = "accounts.User.get_session_auth_hash.privileged"
 
 from . import user_changes
 
@@ -138,6 +144,34 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_banned(self) -> bool:
         return self.banned_until is not None and self.banned_until > timezone.now()
+
+    # Security: Django checks this hash on every request of a browser session and drops the
+    # session when it changes (it is why a password change signs other browsers out). A partner
+    # link signs a person into the very session /admin/ uses; if that person is later made staff,
+    # whoever redeemed the link (the partner, a forwarded email) would now be in the admin. So a
+    # staff member's or superuser's hash also covers both flags: any change of privilege ends the
+    # sessions started before it. Ordinary users keep Django's own hash, so deploying this signs
+    # nobody out but staff (once).
+    def get_session_auth_hash(self) -> str:
+        if not is_protected(self):
+            return super().get_session_auth_hash()
+        return self._privileged_session_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        if not is_protected(self):
+            yield from super().get_session_auth_fallback_hash()
+            return
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._privileged_session_hash(secret=fallback_secret)
+
+    def _privileged_session_hash(self, *, secret: str | None) -> str:
+        flags = f"{int(self.is_staff)}{int(self.is_superuser)}"
+        return salted_hmac(
+            _PRIVILEGED_SESSION_SALT,
+            f"{self.password}\x00{flags}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Partner(models.Model):

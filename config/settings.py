@@ -234,6 +234,9 @@ VERIFY_CONSUMES_ON_GET = env.bool("VERIFY_CONSUMES_ON_GET", default=False)
 # Supabase Auth silently falls back to SITE_URL for a redirect_to that is not allowed; we answer
 # 400. True restores the fallback.
 REDIRECT_FALLBACK_TO_SITE_URL = env.bool("REDIRECT_FALLBACK_TO_SITE_URL", default=False)
+# Supabase's GOTRUE_DISABLE_SIGNUP: POST /auth/v1/otp no longer creates users (422
+# signup_disabled for an unknown address). The admin endpoints are not affected, as upstream.
+DISABLE_SIGNUP = env.bool("DISABLE_SIGNUP", default=False)
 # Admin API public endpoints (docs/admin-api.md): verify attempts per IP per 5 minutes (Supabase's
 # default), link emails (/otp, /recover) per IP per hour and per address per minute.
 ADMIN_API_VERIFY_PER_IP_PER_5_MINUTES = env.int("ADMIN_API_VERIFY_PER_IP_PER_5_MINUTES", default=30)

@@ -5,6 +5,9 @@ strings stored as SHA-256 digests. Refreshing consumes the presented token with 
 UPDATE (`… WHERE used_at IS NULL`), so two simultaneous refreshes cannot both succeed; presenting
 a token that was already used is treated as theft and revokes the whole session, as Supabase
 Auth does (without its reuse interval: see docs/admin-api.md).
+
+A session whose user has since become staff or superuser (accounts.protection) is refused by
+both refresh and the access-token check: the Admin API must not keep a handle on them.
 """
 
 import secrets
@@ -21,6 +24,7 @@ from audit.recorder import record
 
 from .. import keys
 from ..models import AuthSession, RefreshToken, User
+from ..protection import is_protected
 from . import jwts
 from .errors import GoTrueError
 
@@ -109,6 +113,10 @@ def refresh_session(presented: object) -> IssuedSession:
         if token is None or not keys.digests_match(token.token_digest, presented):
             raise _not_found()
         session, user = token.session, token.session.user
+        # Security: a user made staff after signing in must not keep an Admin API session (PUT
+        # /user could set the password they use at /admin/): the token is answered as unknown.
+        if is_protected(user):
+            raise _not_found()
         if _disabled(user):
             # Supabase Auth's answer, before anything else is looked at or consumed
             # (internal/api/token_refresh.go: `if user.IsBanned() { return
@@ -150,6 +158,10 @@ def authenticate_access_token(token: str | None) -> tuple[Any, AuthSession]:
         raise _session_not_found()
     if str(session.user_id) != str(claims.get("sub")):
         raise jwts.bad_jwt("token subject does not match its session")
+    if is_protected(session.user):
+        # Security: as for refresh. Upstream's answer for a token whose user no longer exists,
+        # which is what a staff member is to the Admin API.
+        raise GoTrueError(403, "user_not_found", "User from sub claim in JWT does not exist")
     if _disabled(session.user):
         # Security: an access token is valid for an hour; a user deactivated or banned in that
         # hour must lose access now, not when it expires. Supabase Auth answers this in

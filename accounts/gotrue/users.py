@@ -2,6 +2,10 @@
 
 Every request is validated completely before anything is written, so a refused request changes
 nothing. Each change is one transaction with its audit event.
+
+Staff and superusers are invisible here (accounts.protection): they are not listed or counted,
+and reading, updating or deleting one answers 404 user_not_found, as for an id that does not
+exist. Their addresses still count as taken (email_exists) so that no second row appears.
 """
 
 import re
@@ -18,6 +22,7 @@ from audit.recorder import record
 
 from ..models import User
 from ..user_changes import changed_by
+from ..protection import unprotected
 from .emails import parse_email
 from .errors import GoTrueError, validation_failed
 from .passwords import check_password
@@ -48,7 +53,9 @@ def get_user(user_id: object) -> User:
         pk = uuid.UUID(str(user_id))
     except ValueError:
         raise validation_failed("user_id must be an UUID") from None
-    user = User.objects.filter(pk=pk).first()
+    # Security: an Admin API credential must never reach a staff member or superuser (setting
+    # their password would open /admin/), so for the Admin API they do not exist.
+    user = unprotected(User.objects.filter(pk=pk)).first()
     if user is None:
         raise user_not_found()
     return user
@@ -233,7 +240,8 @@ def list_users(page: object, per_page: object, email_filter: object = None) -> U
     size = min(
         _positive_int(per_page, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE_PARAM), MAX_PER_PAGE
     )
-    users = User.objects.order_by("-created_at", "-id")
+    # Unprotected users only, so that the page and x-total-count agree with get_user.
+    users = unprotected(User.objects.all()).order_by("-created_at", "-id")
     if isinstance(email_filter, str) and email_filter:
         if not storable(email_filter):
             raise validation_failed("filter contains NUL characters or unpaired surrogates")

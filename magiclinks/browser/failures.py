@@ -7,6 +7,8 @@ offers "email me a fresh link" (magiclinks.flows.fresh_link holds the policy beh
 
 from dataclasses import dataclass
 
+from accounts.protection import is_protected
+
 from ..flows.redeem import RedeemFailure
 from ..flows.sign_in import ACCOUNT_SUSPENDED
 from ..models import InvalidationReason, LinkStatus, LoginLink
@@ -86,6 +88,11 @@ _FAILURES = {
 }
 
 
+# A staff member's or superuser's link (accounts.protection) gets the page of a disabled
+# sign-in: whoever holds the link learns nothing about who the person is.
+_FAILURES[RedeemFailure.PROTECTED.value] = _FAILURES["disabled"]
+
+
 def failure_for(code: str, link: LoginLink | None) -> Failure:
     """The page for a redemption failure `code` (a RedeemFailure value or ACCOUNT_SUSPENDED)."""
     superseded = link is not None and link.invalidation_reason == InvalidationReason.SUPERSEDED
@@ -100,7 +107,7 @@ def failure_of_link(link: LoginLink | None) -> Failure | None:
         return _FAILURES["unknown"]
     status = link.status
     if status == LinkStatus.ACTIVE:
-        if not link.user.is_active or link.user.is_banned:
+        if is_protected(link.user) or not link.user.is_active or link.user.is_banned:
             return _FAILURES["disabled"]
         if link.account is not None and link.account.is_suspended:
             return _FAILURES[ACCOUNT_SUSPENDED]

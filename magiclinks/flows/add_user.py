@@ -62,7 +62,7 @@ def _add(
         if Membership.objects.filter(account=locked, user__email=email).exists():
             raise UserExists()
         user = person_for_partner(
-            locked.partner, email=email, first_name=first_name, last_name=last_name
+            locked.partner, actor=actor, email=email, first_name=first_name, last_name=last_name
         )
         membership = Membership.objects.create(account=locked, user=user, role=role)
         record(

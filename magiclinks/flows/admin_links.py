@@ -5,6 +5,11 @@ internal/api/mail.go): signup and invite create a missing user, a magic link for
 address becomes a signup, recovery and email-change links need an existing user. Everything is
 validated before anything is written; the user changes, the link and its audit events are one
 transaction. No email is sent here (the callers that send one queue it in the same transaction).
+
+Staff and superusers are out of reach (accounts.protection): a link for their address is refused
+as if they did not exist where a link needs an existing user (recovery, email change: 404
+user_not_found), and as a taken address where a link could create one (signup, invite, magic
+link: 422 email_exists), so that no second row is ever made for the address.
 """
 
 from dataclasses import dataclass
@@ -20,6 +25,7 @@ from accounts.gotrue.errors import GoTrueError, validation_failed
 from accounts.gotrue.passwords import check_password
 from accounts.gotrue.users import email_exists, merge_metadata
 from accounts.models import User
+from accounts.protection import is_protected
 from audit.actors import Actor
 from audit.recorder import record
 
@@ -120,9 +126,19 @@ def _user_not_found() -> GoTrueError:
     return GoTrueError(404, "user_not_found", "User with this email not found")
 
 
+def _refuse_protected(kind: str) -> GoTrueError:
+    # Security: a link signs its holder in as the user; for a staff member that would be the
+    # Django admin. What a client sees is what it would see for an address it may not touch.
+    if kind in (LinkKind.SIGNUP, LinkKind.INVITE, LinkKind.MAGICLINK):
+        return email_exists()
+    return _user_not_found()
+
+
 def _prepare(req: LinkRequest, user: User | None) -> tuple[str, User, bool]:
     """The link kind, the (possibly new, unsaved) user, and whether the user is new."""
     kind = req.type
+    if user is not None and is_protected(user):
+        raise _refuse_protected(kind)
     if user is None:
         if kind == LinkKind.MAGICLINK:
             kind = LinkKind.SIGNUP  # as Supabase: an unknown address signs up

@@ -79,7 +79,11 @@ def _create(
                 role,
                 data,
                 person_for_partner(
-                    partner, email=data.email, first_name=data.first_name, last_name=data.last_name
+                    partner,
+                    actor=actor,
+                    email=data.email,
+                    first_name=data.first_name,
+                    last_name=data.last_name,
                 ),
             )
             for role, data in people

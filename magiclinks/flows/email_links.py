@@ -4,15 +4,21 @@ and the email change of PUT /user.
 Each issues its link through `admin_links.create_link` and queues the email with
 `queue_link_email` in the same transaction, so a link exists if and only if its email is queued.
 The public endpoints answer the same way whether or not the address has an account: they never
-reveal who is registered.
+reveal who is registered. Staff and superusers (accounts.protection) get that same answer and
+nothing is sent to them. With DISABLE_SIGNUP, /otp creates nobody and answers an unknown address
+422 signup_disabled, as Supabase Auth does with GOTRUE_DISABLE_SIGNUP (which does reveal that
+the address is unknown: that is upstream's choice and the clients rely on the code).
 """
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
+from accounts.gotrue.errors import GoTrueError
 from accounts.gotrue.profile import update_own_user
 from accounts.models import User
+from accounts.protection import is_protected
 from audit.actors import Actor
 
 from ..models import LinkKind
@@ -33,7 +39,13 @@ def invite_user(req: LinkRequest, *, actor: Actor) -> Any:
 
 
 def _usable(user: User | None) -> bool:
-    return user is not None and user.is_active and not user.is_banned
+    # Security: a staff member's address gets the answer every address gets, and no link.
+    return user is not None and user.is_active and not user.is_banned and not is_protected(user)
+
+
+def signup_disabled() -> GoTrueError:
+    """Upstream's refusal (supabase/auth `Signup`: ErrorCodeSignupDisabled)."""
+    return GoTrueError(422, "signup_disabled", "Signups not allowed for this instance")
 
 
 def request_magic_link(req: LinkRequest, *, create_user: bool) -> None:
@@ -41,8 +53,12 @@ def request_magic_link(req: LinkRequest, *, create_user: bool) -> None:
     user = User.objects.filter(email=req.email).first()
     if user is None and not create_user:
         return  # same answer as success: existence is not revealed
+    if user is None and settings.DISABLE_SIGNUP:
+        # Anonymous sign-up is what lets a stranger hold an address before its owner arrives
+        # (finding 7); an operator who does not need it turns it off.
+        raise signup_disabled()
     if user is not None and not _usable(user):
-        return  # banned or deactivated: no link, and no different answer
+        return  # banned, deactivated or staff: no link, and no different answer
     actor = Actor.user(user) if user is not None else Actor.anonymous()
     _send(req, actor=actor)
 

@@ -23,6 +23,13 @@ class UserNotOnAccount(FlowError):
     message = "No user with this email address is on the account."
 
 
+class UserNotEligible(FlowError):
+    """The user is staff or a superuser (accounts.protection): no partner link is issued for
+    them, whoever asks (a partner, a support agent, the fresh-link form)."""
+
+    message = "Login links cannot be generated for this user."
+
+
 class InvalidRedirect(FlowError):
     """redirect_url failed accounts.redirects.validate_partner_redirect (message says why)."""
 

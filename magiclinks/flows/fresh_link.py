@@ -4,8 +4,9 @@ Policy (docs/end-users.md explains it to people):
 - The person types their email address; it must be the address of the user the old link was for.
   The old link names the account, so the fresh link is for that same user on that same account.
 - Nothing is sent when the old link was revoked (somebody withdrew it on purpose: a partner or
-  staff member must issue the next one), when it still works, when the user is deactivated or
-  banned, no longer on the account, the account is suspended or the partner is deactivated.
+  staff member must issue the next one), when it still works, when the user is deactivated,
+  banned, staff or superuser (accounts.protection), no longer on the account, the account is
+  suspended or the partner is deactivated.
 - The fresh link is a *self-service* link (models.self_service_scope): it replaces only earlier
   self-service links of that user on that account, never a link the partner or staff issued
   (which stays usable beside it), and it does not count against the account's hourly allowance
@@ -27,12 +28,13 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from accounts.models import Account, Membership, User, normalize_email_address
+from accounts.protection import is_protected
 from audit.actors import Actor
 from audit.models import ActorType
 from audit.recorder import record
 
 from ..models import InvalidationReason, LinkKind, LinkPurpose, LinkStatus, LoginLink
-from .errors import AccountSuspended, InvalidRedirect, UserNotOnAccount
+from .errors import AccountSuspended, InvalidRedirect, UserNotEligible, UserNotOnAccount
 from .partner_link import MAX_EXPIRY_HOURS, MIN_EXPIRY_HOURS, generate_partner_link
 from .sign_in import find_link
 
@@ -55,6 +57,8 @@ def _lifetime_hours(old: LoginLink | None) -> int:
 
 
 def _refusal(user: User, account: Account) -> str:
+    if is_protected(user):
+        return "user_protected"
     if not user.is_active or user.is_banned:
         return "user_disabled"
     if account.is_suspended:
@@ -86,6 +90,8 @@ def _issue(user: User, account: Account, old: LoginLink | None) -> Outcome:
         return Outcome(account, False, "account_suspended")
     except UserNotOnAccount:
         return Outcome(account, False, "not_on_account")
+    except UserNotEligible:  # made staff between _refusal and the issue
+        return Outcome(account, False, "user_protected")
     return Outcome(account, True)
 
 

@@ -6,6 +6,9 @@ login link" with Actor.staff(user). Order matters:
 2. count the per-account limit (10 links/hour by default) — last, so refused requests do not use
    up the allowance, and atomically in the cache, so 30 simultaneous requests issue exactly 10;
 3. issue the link (invalidating the user's earlier ones) and queue the email in one transaction.
+
+A member who became staff or superuser after joining the account gets no link (UserNotEligible):
+the browser session a partner link starts is the session the Django admin uses.
 """
 
 from dataclasses import dataclass
@@ -16,13 +19,20 @@ from django.db.models import Prefetch, prefetch_related_objects
 
 from accounts import limits
 from accounts.models import Account, Membership, MembershipRole, User, normalize_email_address
+from accounts.protection import is_protected
 from accounts.redirects import validate_partner_redirect
 from audit.actors import Actor
 
 from ..link_urls import link_url
 from ..models import LinkKind, LinkPurpose, LoginLink, NotificationKind
 from ..notifications.outbox import queue_link_email
-from .errors import AccountSuspended, FlowError, InvalidRedirect, UserNotOnAccount
+from .errors import (
+    AccountSuspended,
+    FlowError,
+    InvalidRedirect,
+    UserNotEligible,
+    UserNotOnAccount,
+)
 from .issue import IssuedLink, issue_link
 
 MIN_EXPIRY_HOURS = 1
@@ -65,6 +75,10 @@ def _target_user(account: Account, user_email: str | None) -> User:
     wanted = normalize_email_address(user_email) if user_email else None
     for membership in account.memberships.all():
         if membership.user.email == wanted if wanted else membership.role == MembershipRole.PRIMARY:
+            if is_protected(membership.user):
+                # Security: people.py refuses staff when attaching; this covers those who were
+                # made staff later (the link would open /admin/ to whoever holds it).
+                raise UserNotEligible()
             return membership.user
     raise UserNotOnAccount()
 

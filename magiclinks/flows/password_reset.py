@@ -4,6 +4,10 @@ The link is an ordinary `recovery` link of the engine (issue_link, one hour by d
 with purpose `lost_credentials` so that magiclinks.link_urls points it at the browser's reset
 page rather than the Admin API's /auth/v1/verify. Issuing it replaces the user's earlier recovery
 links, and the email goes through the outbox in the same transaction.
+
+Staff and superusers get no reset link (accounts.protection): the reset page signs the person in
+to the Django session the admin uses, so a mailbox or a forwarded email would be an admin login.
+They change their password in the admin (or a superuser runs `manage.py changepassword`).
 """
 
 from datetime import timedelta
@@ -12,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User, normalize_email_address
+from accounts.protection import is_protected
 from audit.actors import Actor
 from audit.models import ActorType
 
@@ -29,8 +34,9 @@ def request_password_reset(email: str) -> bool:
     Callers must not show the result to the requester: the page is the same either way.
     """
     user = User.objects.filter(email=normalize_email_address(email)).first()
-    # Deactivated or banned people could not sign in with the new password anyway.
-    if user is None or not user.is_active or user.is_banned:
+    # Deactivated or banned people could not sign in with the new password anyway; staff never
+    # reset through a link (see the module docstring).
+    if user is None or not user.is_active or user.is_banned or is_protected(user):
         return False
     with transaction.atomic():
         issued = issue_link(

@@ -3,24 +3,38 @@
 Users are global (one row per email address), so a partner must not be able to attach, and then
 mint login links for, somebody it does not already serve: that would let any partner sign in as
 any person known to the service, staff included. An existing user is therefore reused only when
-they are already on one of this partner's accounts; otherwise the address is refused
-(EmailInUse). Names of a reused person are not overwritten by the partner.
+they are already on one of this partner's accounts, or when nobody has taken them up yet (see
+magiclinks.flows.claim: unconfirmed, never signed in, on no account), in which case they are
+claimed and wiped; otherwise the address is refused (EmailInUse). Staff and superusers
+(accounts.protection) are always refused. Names of a served person are not overwritten by the
+partner.
 """
 
 from accounts.models import Membership, Partner, User
+from accounts.protection import is_protected
+from audit.actors import Actor
 
+from .claim import claim_user, is_claimable, lock_user
 from .errors import EmailInUse
 
 
-def person_for_partner(partner: Partner, *, email: str, first_name: str, last_name: str) -> User:
-    """The user with `email` if this partner already serves them, else a new user.
+def person_for_partner(
+    partner: Partner, *, actor: Actor, email: str, first_name: str, last_name: str
+) -> User:
+    """The user with `email` if this partner serves them (or may claim them), else a new user.
 
-    Call inside the caller's transaction (the new row is rolled back with it)."""
+    Call inside the caller's transaction (the new row, or the claim, is rolled back with it)."""
     existing = User.objects.filter(email=email).first()
     if existing is None:
         return User.objects.create_user(email, first_name=first_name, last_name=last_name)
-    served = Membership.objects.filter(user=existing, account__partner=partner).exists()
     # Security: refusing is what stops cross-tenant (or staff) account takeover via partner links.
-    if not served or existing.is_staff or existing.is_superuser:
+    if is_protected(existing):
         raise EmailInUse()
-    return existing
+    if Membership.objects.filter(user=existing, account__partner=partner).exists():
+        return existing
+    # Checked again under the row lock: a concurrent claim by another partner, or a /verify that
+    # confirms the address, commits first and makes the user unclaimable.
+    locked = lock_user(existing)
+    if not is_claimable(locked):
+        raise EmailInUse()
+    return claim_user(locked, partner, actor=actor, first_name=first_name, last_name=last_name)

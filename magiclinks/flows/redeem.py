@@ -4,6 +4,10 @@ The consuming step is a single conditional UPDATE
 (`… WHERE id = %s AND used_at IS NULL AND invalidated_at IS NULL AND expires_at > now`): the
 database decides which of two simultaneous clicks wins, on PostgreSQL and SQLite alike, with no
 check-then-save window (the weakness of django-sesame's and Zulip's approach).
+
+Every redemption (Admin API verify, the browser's partner-link and reset pages) passes through
+`_consume`, which refuses links of staff and superusers (accounts.protection) before consuming:
+a link issued before its user was promoted must not sign them in anywhere.
 """
 
 import uuid
@@ -19,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.protection import is_protected
 from audit.actors import Actor
 from audit.models import AuditEvent
 from audit.recorder import build, record
@@ -35,6 +40,7 @@ class RedeemFailure(StrEnum):
     REVOKED = "revoked"
     WRONG_CODE = "wrong_code"  # an OTP that matches none of the user's open links
     DISABLED = "disabled"  # the user is banned or deactivated
+    PROTECTED = "protected"  # the user is staff or superuser: no link signs them in
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,10 @@ def _fail(
 
 def _consume(link: LoginLink, now: datetime, extra_conditions: dict | None = None) -> Redemption:
     """The atomic conditional UPDATE; records the outcome. Runs inside the caller's atomic."""
+    if is_protected(link.user):
+        # Security: the browser session a link starts is the session /admin/ uses, and an
+        # Admin API session could change the password; neither may be had through a link.
+        return _fail(link, RedeemFailure.PROTECTED)
     if _user_disabled(link):
         return _fail(link, RedeemFailure.DISABLED)
     consumed = LoginLink.objects.filter(

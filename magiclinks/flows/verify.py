@@ -19,6 +19,7 @@ from accounts.gotrue.errors import GoTrueError, validation_failed
 from accounts.gotrue.sessions import IssuedSession, start_session
 from accounts.gotrue.users import email_exists
 from accounts.models import User
+from accounts.protection import is_protected
 from audit.actors import Actor
 from audit.recorder import record
 
@@ -61,7 +62,8 @@ class VerifyFailed(GoTrueError):
         if failure == RedeemFailure.DISABLED:
             super().__init__(403, "user_banned", "User is banned")
         else:
-            # One answer for unknown, used, expired, invalidated and wrong: nothing to learn.
+            # One answer for unknown, used, expired, invalidated, wrong and protected (a staff
+            # member's link): nothing to learn.
             super().__init__(403, "otp_expired", "Token has expired or is invalid")
         self.failure = failure
 
@@ -155,4 +157,8 @@ def verify_email_otp(email: object, otp: object, verify_type: object) -> Verifie
     """
     kinds = kinds_for(verify_type)
     user = _person_for_code(parse_email(email), verify_type)
+    if user is not None and is_protected(user):
+        # Security: staff and superusers do not exist for the Admin API (accounts.protection):
+        # their address is answered exactly like an unknown one, with the same work.
+        user = None
     return _complete(lambda: redeem_otp(user, otp, kinds=kinds))

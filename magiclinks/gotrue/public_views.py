@@ -4,6 +4,7 @@
 to find out who is registered; they are limited per IP and per address.
 """
 
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from rest_framework.request import Request
@@ -58,7 +59,7 @@ class SettingsView(GoTrueView):
         return JsonResponse(
             {
                 "external": {"email": True, "phone": False, "anonymous_users": False},
-                "disable_signup": False,
+                "disable_signup": settings.DISABLE_SIGNUP,
                 "mailer_autoconfirm": False,
                 "phone_autoconfirm": False,
                 "sms_provider": "",

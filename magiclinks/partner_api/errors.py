@@ -84,6 +84,7 @@ def flatten_field_errors(detail, prefix: str = "") -> dict[str, list[str]]:
 _FLOW_ERRORS: list[tuple[type[Exception], int, str]] = [
     (flow_errors.AccountSuspended, 403, "ACCOUNT_SUSPENDED"),
     (flow_errors.UserNotOnAccount, 404, "USER_NOT_FOUND"),
+    (flow_errors.UserNotEligible, 403, "USER_NOT_ELIGIBLE"),
     (flow_errors.AccountExists, 409, "ACCOUNT_EXISTS"),
     (flow_errors.UserExists, 409, "USER_EXISTS"),
     (flow_errors.EmailInUse, 409, "EMAIL_IN_USE"),

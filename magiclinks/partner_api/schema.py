@@ -65,6 +65,11 @@ EXAMPLES: dict[str, OpenApiExample] = {
         "ACCOUNT_SUSPENDED",
         "This account is suspended; login links cannot be generated for it.",
     ),
+    "USER_NOT_ELIGIBLE": _example(
+        "Staff member",
+        "USER_NOT_ELIGIBLE",
+        "Login links cannot be generated for this user.",
+    ),
     "ACCOUNT_NOT_FOUND": _example("No account", "ACCOUNT_NOT_FOUND", "Account not found."),
     "USER_NOT_FOUND": _example(
         "No such user", "USER_NOT_FOUND", "No user with this email address is on the account."

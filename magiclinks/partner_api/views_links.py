@@ -46,7 +46,7 @@ class LoginLinkView(PartnerApiView):
             201: LoginLinkSerializer,
             **error_responses(
                 **BODY_ERRORS,
-                e403=["ACCOUNT_SUSPENDED"],
+                e403=["ACCOUNT_SUSPENDED", "USER_NOT_ELIGIBLE"],
                 e404=["ACCOUNT_NOT_FOUND", "USER_NOT_FOUND"],
                 e429=["LOGIN_LINK_LIMIT_EXCEEDED"],
             ),

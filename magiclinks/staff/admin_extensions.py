@@ -15,6 +15,7 @@ from django.urls import path, reverse
 
 from accounts.admin import AccountAdmin, UserAdmin
 from accounts.models import Membership
+from accounts.protection import protected_q
 
 from . import recent_links
 from .bulk import email_links_to_primary_users
@@ -85,8 +86,13 @@ class StaffUserAdmin(GenerateLinkMixin, UserAdmin):
         return recent_links.for_user(user)
 
     def button_available(self, request: HttpRequest, object_id: str) -> bool:
-        # Partner login links belong to an account: no button for users on none.
+        # Partner login links belong to an account: no button for users on none, nor for staff
+        # and superusers (accounts.protection), for whom no link is ever issued.
         try:
-            return Membership.objects.filter(user_id=unquote(object_id)).exists()
+            return (
+                Membership.objects.filter(user_id=unquote(object_id))
+                .exclude(protected_q("user__"))
+                .exists()
+            )
         except (ValidationError, ValueError):  # not a UUID: the change view answers for it
             return False

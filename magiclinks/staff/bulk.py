@@ -27,7 +27,7 @@ MAX_ACCOUNTS = 100
 @dataclass(frozen=True)
 class AccountOutcome:
     account: Account
-    outcome: str  # issued, suspended, limited, no user, invalid, unavailable, refused
+    outcome: str  # issued, suspended, limited, no user, invalid, protected, unavailable, refused
     detail: str
 
 

@@ -4,7 +4,13 @@ from datetime import UTC, datetime
 
 from accounts.limits import LimitStoreUnavailable, RateLimitExceeded
 
-from ..flows.errors import AccountSuspended, FlowError, InvalidRedirect, UserNotOnAccount
+from ..flows.errors import (
+    AccountSuspended,
+    FlowError,
+    InvalidRedirect,
+    UserNotEligible,
+    UserNotOnAccount,
+)
 
 # What the service can refuse with; each maps to a short outcome code for the bulk report.
 REFUSALS = (FlowError, RateLimitExceeded, LimitStoreUnavailable)
@@ -24,7 +30,12 @@ def describe(exc: Exception) -> tuple[str, str]:
         return "limited", limit_message(exc)
     if isinstance(exc, LimitStoreUnavailable):
         return "unavailable", "The rate-limit store is unreachable. Try again in a minute."
-    codes = {AccountSuspended: "suspended", UserNotOnAccount: "no user", InvalidRedirect: "invalid"}
+    codes = {
+        AccountSuspended: "suspended",
+        UserNotOnAccount: "no user",
+        InvalidRedirect: "invalid",
+        UserNotEligible: "protected",
+    }
     code = next((c for kind, c in codes.items() if isinstance(exc, kind)), "refused")
     # FlowError messages are written to be shown (they never contain secrets).
     return code, exc.message if isinstance(exc, FlowError) else "The request was refused."

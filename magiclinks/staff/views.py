@@ -3,6 +3,10 @@
 Thin: parse the form, call magiclinks.flows.partner_link.generate_partner_link (the Partner API's
 own service) with the staff user as actor, render. The plaintext link exists only in the HTML of
 the POST response: it is not put in the session, the messages framework or a log.
+
+Staff members and superusers on an account are not offered (accounts.protection), and the
+service refuses them anyway: a support agent's `generate_login_link` must never become a sign-in
+as somebody with wider permissions.
 """
 
 from django.contrib.admin import ModelAdmin
@@ -13,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from accounts.models import Membership
+from accounts.protection import protected_q
 from audit.actors import Actor
 
 from ..flows.errors import InvalidRedirect
@@ -29,7 +34,11 @@ def can_generate(request: HttpRequest) -> bool:
 
 
 def _memberships(opened_from: str, obj) -> QuerySet:
-    memberships = Membership.objects.select_related("user", "account", "account__partner")
+    # Security: a protected member is not a valid choice, so posting their membership id is a
+    # form error before the service is even asked.
+    memberships = Membership.objects.select_related("user", "account", "account__partner").exclude(
+        protected_q("user__")
+    )
     if opened_from == "account":
         return memberships.filter(account=obj).order_by("created_at")
     return memberships.filter(user=obj).order_by("created_at")
