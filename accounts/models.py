@@ -16,11 +16,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from . import user_changes
 from .protection import is_protected
 
 _PRIVILEGED_SESSION_SALT = "accounts.User.get_session_auth_hash.privileged"
-
-from . import user_changes
 
 
 def normalize_email_address(email: str) -> str:

@@ -21,8 +21,8 @@ from audit.actors import Actor
 from audit.recorder import record
 
 from ..models import User
-from ..user_changes import changed_by
 from ..protection import unprotected
+from ..user_changes import changed_by
 from .emails import parse_email
 from .errors import GoTrueError, validation_failed
 from .passwords import check_password
