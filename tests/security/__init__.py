@@ -1,0 +1,1 @@
+"""Attack tests: each reproduces a finding of the adversarial review (docs/security.md)."""
