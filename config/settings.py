@@ -6,6 +6,7 @@ and console email: the zero-setup mode `make run` uses. Production engines come 
 Every variable is listed in docs/configuration.md.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -198,6 +199,12 @@ elif EMAIL_BACKEND_PATH.endswith("filebased.EmailBackend"):
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": _mailer_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Linkgate <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The ESP whose anymail tracking webhook is mounted (magiclinks/notifications/urls.py): by default
+# the ESP of an anymail EMAIL_BACKEND (`anymail.backends.<esp>.EmailBackend`), none otherwise.
+_anymail_esp = re.fullmatch(r"anymail\.backends\.(\w+)\.EmailBackend", EMAIL_BACKEND_PATH)
+EMAIL_TRACKING_ESP = env.str(
+    "EMAIL_TRACKING_ESP", default=_anymail_esp.group(1) if _anymail_esp else ""
+)
 # Anymail reads its ESP credentials from this dict; every ANYMAIL_* environment variable lands
 # here with the prefix removed (ANYMAIL_POSTMARK_SERVER_TOKEN → POSTMARK_SERVER_TOKEN).
 ANYMAIL = {
