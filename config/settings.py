@@ -256,6 +256,10 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Client IP behind reverse proxies (audit.client_ip; docs/deployment.md): X-Forwarded-For is read
+# only as far as trusted proxies appended it, right to left. Both empty/0: the peer address only.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])  # CIDRs of the proxies
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)  # proxy hops that append to XFF
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     # Only behind a proxy that sets this header itself; otherwise clients could fake HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

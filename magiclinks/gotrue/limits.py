@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from accounts.gotrue.errors import GoTrueError, rate_limited
 from accounts.limits import RateLimitExceeded, consume
-from audit.middleware import client_ip
+from audit.client_ip import client_ip
 
 
 def _ip(request: HttpRequest) -> str:
