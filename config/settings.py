@@ -12,18 +12,21 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
+from config.secrets import require_production_secrets
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
-# The development default is prefixed "django-insecure" so that `check --deploy` flags it and
-# config.checks refuses it outright when DEBUG is off.
+# The development key is a default with DEBUG on only. With DEBUG off, config.secrets refuses it
+# outright at settings load, and a missing, short or shared secret too: gunicorn, manage.py and
+# celery do not start. Its "django-insecure" prefix also makes `check --deploy` flag it.
 INSECURE_DEV_SECRET_KEY = "django-insecure-linkgate-development-only-never-use-in-production"
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEV_SECRET_KEY)
+SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEV_SECRET_KEY if DEBUG else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -33,7 +36,9 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:3000")
 REDIRECT_ALLOW_LIST = env.list("REDIRECT_ALLOW_LIST", default=[])
 # HS256 secret for Admin API access tokens and service_role JWTs (Supabase's GOTRUE_JWT_SECRET).
-JWT_SECRET = env.str("JWT_SECRET", default=SECRET_KEY)
+JWT_SECRET = env.str("JWT_SECRET", default=SECRET_KEY if DEBUG else "")
+if not DEBUG:
+    require_production_secrets(SECRET_KEY, JWT_SECRET, INSECURE_DEV_SECRET_KEY)
 JWT_EXPIRY_SECONDS = env.int("JWT_EXPIRY_SECONDS", default=3600)
 
 INSTALLED_APPS = [
