@@ -15,9 +15,13 @@ in front of the live server, and connect from different loopback addresses (127.
 
 import http.client
 import json
+import os
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from django.test import Client, RequestFactory
@@ -326,11 +330,6 @@ def test_client_ip_derivation(settings, trust, remote_addr, forwarded_for, expec
 )
 def test_a_malformed_proxy_setting_stops_the_start(env):
     """A typo must not silently trust nobody (or everybody): the process refuses to start."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=Path(__file__).resolve().parents[2],
