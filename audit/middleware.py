@@ -1,6 +1,7 @@
-"""Captures each request's IP, user agent and request id for the audit log."""
+"""Captures each request's IP, user agent and request id for the audit log.
 
-import ipaddress
+The IP is `audit.client_ip.client_ip`: the peer, or the client behind trusted proxies."""
+
 import re
 import uuid
 from collections.abc import Callable
@@ -8,18 +9,9 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from . import context
+from .client_ip import client_ip
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The peer address. X-Forwarded-For is not trusted: a client could write anything there;
-    deployments behind a proxy set REMOTE_ADDR correctly (gunicorn --forwarded-allow-ips)."""
-    raw = request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(raw))
-    except ValueError:
-        return None
 
 
 class RequestContextMiddleware:

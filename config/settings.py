@@ -6,10 +6,13 @@ and console email: the zero-setup mode `make run` uses. Production engines come 
 Every variable is listed in docs/configuration.md.
 """
 
+import re
 from pathlib import Path
 
 import environ
 from django.utils.csp import CSP
+
+from config.secrets import require_production_secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,12 +20,13 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
-# The development default is prefixed "django-insecure" so that `check --deploy` flags it and
-# config.checks refuses it outright when DEBUG is off.
+# The development key is a default with DEBUG on only. With DEBUG off, config.secrets refuses it
+# outright at settings load, and a missing, short or shared secret too: gunicorn, manage.py and
+# celery do not start. Its "django-insecure" prefix also makes `check --deploy` flag it.
 INSECURE_DEV_SECRET_KEY = "django-insecure-linkgate-development-only-never-use-in-production"
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEV_SECRET_KEY)
+SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEV_SECRET_KEY if DEBUG else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -32,7 +36,9 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:3000")
 REDIRECT_ALLOW_LIST = env.list("REDIRECT_ALLOW_LIST", default=[])
 # HS256 secret for Admin API access tokens and service_role JWTs (Supabase's GOTRUE_JWT_SECRET).
-JWT_SECRET = env.str("JWT_SECRET", default=SECRET_KEY)
+JWT_SECRET = env.str("JWT_SECRET", default=SECRET_KEY if DEBUG else "")
+if not DEBUG:
+    require_production_secrets(SECRET_KEY, JWT_SECRET, INSECURE_DEV_SECRET_KEY)
 JWT_EXPIRY_SECONDS = env.int("JWT_EXPIRY_SECONDS", default=3600)
 
 INSTALLED_APPS = [
@@ -198,6 +204,12 @@ elif EMAIL_BACKEND_PATH.endswith("filebased.EmailBackend"):
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": _mailer_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Linkgate <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The ESP whose anymail tracking webhook is mounted (magiclinks/notifications/urls.py): by default
+# the ESP of an anymail EMAIL_BACKEND (`anymail.backends.<esp>.EmailBackend`), none otherwise.
+_anymail_esp = re.fullmatch(r"anymail\.backends\.(\w+)\.EmailBackend", EMAIL_BACKEND_PATH)
+EMAIL_TRACKING_ESP = env.str(
+    "EMAIL_TRACKING_ESP", default=_anymail_esp.group(1) if _anymail_esp else ""
+)
 # Anymail reads its ESP credentials from this dict; every ANYMAIL_* environment variable lands
 # here with the prefix removed (ANYMAIL_POSTMARK_SERVER_TOKEN → POSTMARK_SERVER_TOKEN).
 ANYMAIL = {
@@ -257,6 +269,10 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Client IP behind reverse proxies (audit.client_ip; docs/deployment.md): X-Forwarded-For is read
+# only as far as trusted proxies appended it, right to left. Both empty/0: the peer address only.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])  # CIDRs of the proxies
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)  # proxy hops that append to XFF
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     # Only behind a proxy that sets this header itself; otherwise clients could fake HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -303,7 +319,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",

@@ -6,34 +6,45 @@ segment (never across `.` or `/`), `**` matches anything, `?` one character. Any
 400 `validation_failed` naming the rule; REDIRECT_FALLBACK_TO_SITE_URL=true restores Supabase's
 silent fallback to SITE_URL. The check is ours rather than a library's because it must match
 Supabase's allow-list syntax exactly, so that existing allow-lists keep working.
+
+Before any rule is applied, the URL goes through the parser partner redirects use
+(`accounts.redirects.parse_redirect_url`): a host that is percent-encoded, holds a backslash,
+user-info, a control, whitespace or invisible character, or is not valid IDNA is refused, and the
+globs are matched against the host as a browser resolves it (ASCII/punycode). Patterns for
+internationalised hosts must therefore be written in punycode (`*.xn--bcher-kva.example`).
 """
 
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from accounts.gotrue.errors import validation_failed
 from accounts.gotrue.storable import storable
+from accounts.redirects import MAX_REDIRECT_LENGTH, ParsedRedirect, parse_redirect_url
 
-MAX_REDIRECT_LENGTH = 2048
-# Control, whitespace and backslash characters are refused before parsing: browsers strip or
-# reinterpret them, so the host Python sees could differ from the host the browser visits.
-_UNSAFE = re.compile(r"[\x00-\x20\x7f\\]")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _origin(url: str) -> tuple[str, str, int] | None:
+def _parse(url: object) -> ParsedRedirect | None:
+    """The URL split by the parsing rules shared with partner redirects (accounts.redirects:
+    percent-encoded hosts, backslashes, control and format characters, user-info and invalid IDNA
+    are refused), or None. http is allowed and so are IP literals and one-label hosts: SITE_URL
+    is often `http://localhost:3000` or `http://127.0.0.1:3000` in development."""
     try:
-        parts = urlsplit(url)
-        port = parts.port
+        return parse_redirect_url(
+            url,
+            field="redirect_to",
+            schemes=("http", "https"),
+            allow_ip_literals=True,
+            min_labels=1,
+        )
     except ValueError:
         return None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        return None
-    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
+
+
+def _origin(parsed: ParsedRedirect) -> tuple[str, str, int]:
+    return parsed.scheme, parsed.host, parsed.port or _DEFAULT_PORTS[parsed.scheme]
 
 
 @lru_cache(maxsize=64)
@@ -58,19 +69,20 @@ def _glob_regex(pattern: str) -> re.Pattern:
 
 def is_allowed(url: object) -> bool:
     """Whether `url` is an allowed redirect target (see the module docstring)."""
-    if not isinstance(url, str) or not url or len(url) > MAX_REDIRECT_LENGTH:
+    if not isinstance(url, str) or len(url) > MAX_REDIRECT_LENGTH or not storable(url):
         return False
-    if _UNSAFE.search(url) or not storable(url):
+    parsed = _parse(url)
+    if parsed is None:
         return False
-    origin = _origin(url)
-    if origin is None:
-        return False
-    # Security: user-info (`user:pass@host`) hides the real host from people and naive checks.
-    if "@" in urlsplit(url).netloc:
-        return False
-    if origin == _origin(settings.SITE_URL):
+    site = _parse(settings.SITE_URL)
+    if site is not None and _origin(parsed) == _origin(site):
         return True
-    return any(_glob_regex(pattern).fullmatch(url) for pattern in settings.REDIRECT_ALLOW_LIST)
+    # Security: the globs are matched against the URL as the browser will resolve it (host in
+    # ASCII after IDNA mapping), not as written, so a look-alike dot such as U+FF0E cannot hide
+    # two labels inside one `*`; the parser above has already refused every form (`%`, `\`,
+    # invisible characters, user-info) whose host a browser reads differently.
+    target = parsed.geturl()
+    return any(_glob_regex(pattern).fullmatch(target) for pattern in settings.REDIRECT_ALLOW_LIST)
 
 
 def validate_redirect(raw: object) -> str:

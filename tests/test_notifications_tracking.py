@@ -21,6 +21,13 @@ SECRET = "hookuser:hook-password-123"
 MESSAGE_ID = "883953f4-6105-42a2-a16a-77a8eac79483"
 
 
+@pytest.fixture(autouse=True)
+def _postmark_is_the_tracking_esp(settings):
+    # Only the configured ESP's webhook answers (tests/security/test_unconfigured_esp_webhooks.py);
+    # the suite sends through the console backend, so the tracking ESP is named here.
+    settings.EMAIL_TRACKING_ESP = "postmark"
+
+
 @pytest.fixture
 def webhook_secret(settings):
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}

@@ -46,12 +46,22 @@ def test_production_settings_pass_check_deploy_without_warnings():
     assert "no issues" in result.stdout
 
 
-def test_check_deploy_refuses_development_secrets():
-    env = {**PRODUCTION, "SECRET_KEY": "", "JWT_SECRET": "short"}
+def test_check_deploy_cannot_even_start_with_development_secrets():
+    # Weak secrets stop the settings from loading (config.secrets), before any check runs; every
+    # reason is covered by tests/security/test_production_start_refuses_weak_secrets.py.
+    env = {**PRODUCTION, "JWT_SECRET": "short"}
     env.pop("SECRET_KEY")
     result = manage("check", "--deploy", **env)
     assert result.returncode != 0
-    assert "linkgate.E001" in result.stderr and "linkgate.E002" in result.stderr
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+
+
+def test_check_deploy_refuses_http_links_and_a_missing_redis():
+    env = {**PRODUCTION, "PUBLIC_BASE_URL": "http://login.example.com"}
+    env.pop("REDIS_URL")
+    result = manage("check", "--deploy", **env)
+    assert result.returncode != 0
+    assert "linkgate.E003" in result.stderr and "linkgate.E004" in result.stderr
 
 
 def test_zero_setup_defaults():

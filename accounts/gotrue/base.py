@@ -9,12 +9,12 @@ from typing import Any
 
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from audit.actors import Actor
+from config.parsers import JSONParser
 
 from .admin_auth import authorise_admin
 from .cors import add_cors_headers
@@ -33,6 +33,7 @@ class GoTrueView(APIView):
     authentication_classes: list = []
     permission_classes: list = []
     throttle_classes: list = []
+    # Bounded nesting depth: a deep body is a 400, never a RecursionError (config.parsers).
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = AlwaysJson

@@ -14,7 +14,7 @@ from django.shortcuts import render
 
 from accounts.limits import RateLimitExceeded, consume
 from accounts.models import normalize_email_address
-from audit.middleware import client_ip
+from audit.client_ip import client_ip
 
 MINUTE, HOUR = 60, 3600
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from accounts.gotrue.errors import GoTrueError, rate_limited
 from accounts.limits import RateLimitExceeded, consume
-from audit.middleware import client_ip
+from audit.client_ip import client_ip
 
 
 def _ip(request: HttpRequest) -> str:
@@ -18,7 +18,8 @@ def _ip(request: HttpRequest) -> str:
 
 
 def limit_verify(request: HttpRequest) -> None:
-    """Brute-force guard on /verify, on top of the per-link OTP attempt limit."""
+    """Brute-force guard on /verify, on top of the per-link OTP attempt limit. Callers count it
+    before reading the body, so that malformed bodies are limited too."""
     consume(
         "gotrue.verify.ip",
         _ip(request),
@@ -45,8 +46,9 @@ def limit_verify_address(request: HttpRequest, address: str) -> None:
     )
 
 
-def limit_email(request: HttpRequest, endpoint: str, address: str) -> None:
-    """Mail-bombing guard on /otp and /recover: per IP per hour, per address per minute."""
+def limit_email_ip(request: HttpRequest, endpoint: str) -> None:
+    """Mail-bombing guard on /otp and /recover, per IP per hour. Counted before the body is read,
+    so a malformed body costs the sender its allowance like any other request."""
     try:
         consume(
             f"gotrue.{endpoint}.ip",
@@ -55,6 +57,13 @@ def limit_email(request: HttpRequest, endpoint: str, address: str) -> None:
             window_seconds=3600,
             request=request,
         )
+    except RateLimitExceeded as exc:
+        raise _email_limited(exc) from None
+
+
+def limit_email_address(request: HttpRequest, endpoint: str, address: str) -> None:
+    """Mail-bombing guard on /otp and /recover, per address per minute."""
+    try:
         consume(
             f"gotrue.{endpoint}.address",
             address,

@@ -31,9 +31,11 @@ def _create_user_flag(body: dict) -> bool:
 
 class OtpView(GoTrueView):
     def post(self, request: Request) -> JsonResponse:
+        # Security: the per-IP limit is counted before the body is parsed (garbage counts too).
+        limits.limit_email_ip(request._request, "otp")
         body = self.body()
         email = parse_email(body.get("email"))
-        limits.limit_email(request._request, "otp", email)
+        limits.limit_email_address(request._request, "otp", email)
         link_request = parse_link_request(
             {"email": email, "type": LinkKind.MAGICLINK, "data": body.get("data")},
             requested_redirect(request, body),
@@ -44,9 +46,11 @@ class OtpView(GoTrueView):
 
 class RecoverView(GoTrueView):
     def post(self, request: Request) -> JsonResponse:
+        # Security: the per-IP limit is counted before the body is parsed (garbage counts too).
+        limits.limit_email_ip(request._request, "recover")
         body = self.body()
         email = parse_email(body.get("email"))
-        limits.limit_email(request._request, "recover", email)
+        limits.limit_email_address(request._request, "recover", email)
         link_request = parse_link_request(
             {"email": email, "type": LinkKind.RECOVERY}, requested_redirect(request, body)
         )

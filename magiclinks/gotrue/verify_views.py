@@ -100,8 +100,8 @@ def _required(params) -> tuple[str, str]:
 
 def _redeem_link(request: HttpRequest, params) -> HttpResponse:
     """Consume the action link and redirect with the session or the error (GET or confirm)."""
+    limits.limit_verify(request)  # before validation: malformed attempts count as well
     verify_type, token = _required(params)
-    limits.limit_verify(request)
     try:
         verified = verify_secret(token, verify_type)
     except VerifyFailed as exc:
@@ -135,8 +135,10 @@ class VerifyView(GoTrueView):
         return response
 
     def post(self, request: Request) -> JsonResponse:
-        body = self.body()
+        # Security: counted before the body is parsed, so malformed bodies (deep JSON included)
+        # use up the per-IP allowance like any other guess.
         limits.limit_verify(request._request)
+        body = self.body()
         verify_type = body.get("type")
         if not verify_type:
             raise validation_failed("Verify requires a verification type")

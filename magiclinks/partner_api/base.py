@@ -6,7 +6,6 @@ the Admin API on the same site answers in Supabase's format.
 """
 
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.serializers import Serializer
@@ -16,6 +15,7 @@ from accounts.authentication import PartnerKeyAuthentication
 from accounts.models import Account, PartnerApiKey
 from accounts.permissions import HasPartnerScope
 from accounts.throttling import PartnerKeyThrottle
+from config.parsers import JSONParser
 
 from . import errors, queries
 
@@ -43,6 +43,7 @@ class PartnerApiView(APIView):
     authentication_classes = [PartnerKeyAuthentication]
     permission_classes = [HasPartnerScope]
     throttle_classes = [PartnerKeyThrottle]
+    # Bounded nesting depth: a deep body is a 400, never a RecursionError (config.parsers).
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JsonOnlyNegotiation
