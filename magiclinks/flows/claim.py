@@ -67,13 +67,15 @@ def claim_user(
         )
         if present
     )
+    # Before the save: the password change below would retire the links too (magiclinks.
+    # receivers), but then under the generic reason; here they are counted for the claim.
+    links = invalidate_open_links(user=user, actor=actor, reason=InvalidationReason.USER_CHANGED)
     user.set_unusable_password()
     user.user_metadata, user.app_metadata = {}, {}
     user.new_email, user.email_change_sent_at = "", None
     # The partner's names, as for a new user: whatever was there came from the creator.
     user.first_name, user.last_name = first_name, last_name
     user.save()
-    links = invalidate_open_links(user=user, actor=actor, reason=InvalidationReason.USER_CHANGED)
     sessions = revoke_all_sessions(user, reason="claimed", actor=actor)
     record(
         "user.claimed",
