@@ -27,6 +27,7 @@ from .models import (
     User,
     normalize_email_address,
 )
+from .protection import is_protected
 from .user_changes import changed_by
 
 
@@ -76,6 +77,9 @@ class UserEditForm(UserChangeForm):
         field_classes: dict = {}
 
 
+PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
@@ -110,6 +114,26 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_inlines(self, request: HttpRequest, obj=None) -> list:
         return self.inlines if obj is not None else []  # a new user is on no account yet
+
+    # Security: `change_user` alone must not be a way up. A non-superuser may neither edit a staff
+    # member or superuser (set their password, change their address, take their account) nor
+    # grant anybody staff, superuser, group or permission rights (tick "superuser" on a
+    # throwaway user and sign in as it). Only superusers hand out privileges.
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += PRIVILEGE_FIELDS
+        return readonly
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and is_protected(obj) and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and is_protected(obj) and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
     # The user form and the password form save through the model, which announces a changed
     # email, password, deactivation or ban (accounts.user_changes): the links and sessions that

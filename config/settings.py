@@ -232,6 +232,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's ModelBackend, refusing banned users as well as inactive ones (accounts.backends).
+AUTHENTICATION_BACKENDS = ["accounts.backends.ModelBackend"]
 LOGIN_URL = "/auth/login/"
 LOGIN_REDIRECT_URL = "/auth/account/"
 LOGOUT_REDIRECT_URL = "/auth/login/"

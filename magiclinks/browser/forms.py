@@ -17,8 +17,8 @@ class EmailForm(forms.Form):
 
 
 class SignInForm(AuthenticationForm):
-    """Django's sign-in form, labelled for email addresses, that also refuses banned users
-    (ModelBackend only checks is_active)."""
+    """Django's sign-in form, labelled for email addresses (banned and inactive users are
+    refused by the backend, accounts.backends, with the same message as a wrong password)."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -35,8 +35,3 @@ class SignInForm(AuthenticationForm):
     def clean_username(self) -> str:
         # Addresses are stored lower-cased; ModelBackend looks them up exactly as typed.
         return normalize_email_address(self.cleaned_data["username"])
-
-    def confirm_login_allowed(self, user) -> None:
-        super().confirm_login_allowed(user)
-        if user.is_banned:
-            raise forms.ValidationError(self.error_messages["inactive"], code="inactive")

@@ -31,7 +31,7 @@ from .redeem import record_failure, redeem_link
 
 # A failure of ours on top of RedeemFailure: the link is fine but its account is suspended.
 ACCOUNT_SUSPENDED = "account_suspended"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "accounts.backends.ModelBackend"
 
 
 @dataclass(frozen=True)

@@ -165,3 +165,19 @@ def test_django_admin_deactivation_or_ban_revokes_admin_api_sessions(client, cha
     event = AuditEvent.objects.get(event="session.revoked", user_id=issued.user.pk)
     assert event.actor_type == "staff" and event.actor_id == str(root.pk)
     assert event.details["session_ids"] == [str(issued.session.pk)]
+
+
+def test_a_banned_users_browser_session_ends(make):
+    """The browser side of the same rule: Django's ModelBackend drops the session of a user who
+    is no longer active, but knew nothing of bans; a banned person kept their account page."""
+    person = make.user(email="banned-browser@example.com", password="Browser-Passw0rd-long")
+    browser = Client()
+    assert browser.login(username=person.email, password="Browser-Passw0rd-long")
+    account_page = reverse("browser:account")
+    assert browser.get(account_page).status_code == 200
+    person.banned_until = timezone.now() + timedelta(days=1)
+    person.save()
+    response = browser.get(account_page)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("browser:login"))
+    assert not browser.login(username=person.email, password="Browser-Passw0rd-long")
