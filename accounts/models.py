@@ -1,7 +1,6 @@
 """Models for people and tenants: User, Partner, PartnerApiKey, ServiceKey, Account, Membership.
 
-The sessions the Admin API hands out (access + refresh tokens) live in `accounts.session_models`
-and are re-exported here so that Django finds them.
+The sessions the Admin API hands out (access + refresh tokens) are supabase_api's models.
 """
 
 import uuid
@@ -322,17 +321,13 @@ class Membership(models.Model):
         return f"{self.user} on {self.account} ({self.role})"
 
 
-from .session_models import AuthSession, RefreshToken  # noqa: E402
-
 __all__ = [
     "Account",
     "AccountStatus",
-    "AuthSession",
     "Membership",
     "MembershipRole",
     "Partner",
     "PartnerApiKey",
-    "RefreshToken",
     "ServiceKey",
     "User",
 ]

@@ -9,7 +9,7 @@ a browser resolves (ASCII/punycode, lower case). Two policies use it:
   accepts an absolute `https` URL on port 443 whose host is one of the partner's permitted
   domains or a subdomain of one, and returns it normalised (lower-case scheme, ASCII/punycode
   host, no default port).
-- `magiclinks.redirect_rules` (Admin API `redirect_to`): SITE_URL's origin or the
+- `supabase_api.redirects` (Admin API `redirect_to`): SITE_URL's origin or the
   REDIRECT_ALLOW_LIST globs, matched against the parsed URL.
 
 Anything refused raises `ValueError` with a message that can be shown to the caller.

@@ -16,9 +16,9 @@ email_change verify, the Django admin's user form and password form, the browser
 path; a queryset `update()` bypasses it, so code that updates users that way (the Admin API's
 soft delete) does its own revocation.
 
-Receivers: `accounts.receivers` revokes the user's Admin API sessions on `deactivated`/`banned`;
-`magiclinks.receivers` invalidates the user's open links on `email`/`password` (accounts may not
-import magiclinks, so the upper layer listens).
+Receivers: `supabase_api.receivers` revokes the user's Admin API sessions on
+`deactivated`/`banned`; `magiclinks.receivers` invalidates the user's open links on
+`email`/`password` (accounts imports neither, so the upper layers listen).
 
 Who made the change is not known to `save()` (Django's own forms call it): services and admin
 views wrap the save in `changed_by(actor)`; without it the receivers record `Actor.system`.

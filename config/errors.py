@@ -9,8 +9,8 @@ import sys
 from django.http import HttpRequest, HttpResponse
 from django.views import csrf, defaults
 
-from accounts.gotrue import errors as gotrue_errors
 from magiclinks.partner_api import errors as partner_errors
+from supabase_api import errors as gotrue_errors
 
 
 def api_error(

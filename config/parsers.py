@@ -20,7 +20,7 @@ bodies: 15-50 % of json.loads) and bodies are at most DATA_UPLOAD_MAX_MEMORY_SIZ
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-# Generous for any real body (user_metadata included); matches accounts.gotrue.storable.
+# Generous for any real body (user_metadata included); matches supabase_api.storable.
 MAX_JSON_DEPTH = 64
 TOO_DEEP = f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels"
 

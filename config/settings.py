@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "magiclinks",
+    "supabase_api",
+    # CORS for /auth/v1 only (CORS_URLS_REGEX below), as Supabase Auth sends it.
+    "corsheaders",
     *env.list("EXTRA_INSTALLED_APPS", default=[]),
 ]
 
@@ -66,6 +69,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestContextMiddleware",
     # Oversized bodies → 413 before anything parses them; unreachable Redis/DB → 503, not 500.
+    # Before anything that answers on its own (413, 503, CommonMiddleware), so that those
+    # /auth/v1 answers carry the CORS headers too; it answers preflights itself.
+    "corsheaders.middleware.CorsMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
     "config.middleware.FaultBarrierMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -263,6 +269,32 @@ ADMIN_API_EMAILS_PER_IP_PER_HOUR = env.int("ADMIN_API_EMAILS_PER_IP_PER_HOUR", d
 ADMIN_API_EMAILS_PER_ADDRESS_PER_MINUTE = env.int(
     "ADMIN_API_EMAILS_PER_ADDRESS_PER_MINUTE", default=1
 )
+
+# CORS of the Admin API, as Supabase Auth sends it, so browser apps using auth-js can call
+# /auth/v1 from their own origin (django-cors-headers; nothing else gets CORS headers). Any
+# origin: every request is authorised by a bearer token in a header, never by a cookie, so
+# `Access-Control-Allow-Origin: *` (which browsers never combine with credentials) lets no other
+# site act with a visitor's ambient authority.
+CORS_URLS_REGEX = r"^/auth/v1/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
+CORS_ALLOW_HEADERS = [
+    "Authorization",
+    "Apikey",
+    "Content-Type",
+    "X-Client-Info",
+    "X-Supabase-Api-Version",
+    "X-Request-ID",
+]
+CORS_EXPOSE_HEADERS = [
+    "X-Total-Count",
+    "Link",
+    "X-Sb-Error-Code",
+    "X-Supabase-Api-Version",
+    "Retry-After",
+]
+CORS_PREFLIGHT_MAX_AGE = 600
 
 # --- HTTP security -------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("v1beta/", include("magiclinks.partner_api.urls")),
-    path("auth/v1/", include("magiclinks.gotrue.urls")),
+    path("auth/v1/", include("supabase_api.urls")),
     path("auth/", include("magiclinks.browser.urls")),
     path("webhooks/", include("magiclinks.notifications.urls")),
     path("admin/", admin.site.urls),

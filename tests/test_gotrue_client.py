@@ -14,9 +14,10 @@ from supabase_auth.errors import (
     AuthWeakPasswordError,
 )
 
-from accounts.models import AuthSession, User
+from accounts.models import User
 from magiclinks import tokens
 from magiclinks.models import InvalidationReason, LoginLink, Notification
+from supabase_api.models import AuthSession
 
 from .gotrue_support import client_for, new_service_key, open_action_link
 

@@ -6,10 +6,11 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from accounts.gotrue.sessions import start_session
-from accounts.models import AuthSession, User
+from accounts.models import User
 from magiclinks.models import Notification
 from magiclinks.notifications import crypto
+from supabase_api.models import AuthSession
+from supabase_api.sessions import start_session
 
 from .gotrue_support import V2024, new_service_key
 

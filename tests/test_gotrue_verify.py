@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.actors import Actor
-from magiclinks.flows.admin_links import LinkRequest, create_link
 from magiclinks.models import LinkStatus, LoginLink
+from supabase_api.flows.admin_links import LinkRequest, create_link
 
 from .gotrue_support import V2024
 

@@ -19,9 +19,9 @@ from django.utils import timezone
 from accounts.models import User
 from audit.actors import Actor
 from magiclinks import tokens
-from magiclinks.flows.admin_links import LinkRequest, create_link
 from magiclinks.flows.issue import issue_link
 from magiclinks.models import LinkKind, LinkStatus, LoginLink
+from supabase_api.flows.admin_links import LinkRequest, create_link
 from tests.gotrue_support import V2024
 
 migration = importlib.import_module("magiclinks.migrations.0002_hash_stored_link_digests")

@@ -23,9 +23,9 @@ first partner's membership and is refused.
 
 from typing import Any
 
-from accounts.gotrue.sessions import revoke_all_sessions
 from accounts.models import Membership, Partner, User
 from accounts.protection import is_protected
+from accounts.sign_out import end_sessions
 from audit.actors import Actor
 from audit.recorder import record
 
@@ -76,7 +76,8 @@ def claim_user(
     # The partner's names, as for a new user: whatever was there came from the creator.
     user.first_name, user.last_name = first_name, last_name
     user.save()
-    sessions = revoke_all_sessions(user, reason="claimed", actor=actor)
+    # Through accounts.sign_out: the sessions are the Admin API's (supabase_api), a layer above.
+    sessions = end_sessions(user, reason="claimed", actor=actor)
     record(
         "user.claimed",
         actor=actor,

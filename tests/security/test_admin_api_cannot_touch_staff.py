@@ -13,11 +13,12 @@ from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.utils import timezone
 
-from accounts.gotrue.sessions import start_session
-from accounts.models import AuthSession, User
+from accounts.models import User
 from audit.actors import Actor
-from magiclinks.flows.admin_links import LinkRequest, create_link
 from magiclinks.models import LoginLink, Notification
+from supabase_api.flows.admin_links import LinkRequest, create_link
+from supabase_api.models import AuthSession
+from supabase_api.sessions import start_session
 from tests.gotrue_support import V2024, new_service_key
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ IDNA maps to ".".
 
 import pytest
 
-from magiclinks.redirect_rules import is_allowed, redirect_or_site_url
+from supabase_api.redirects import is_allowed, redirect_or_site_url
 from tests.gotrue_support import V2024, new_service_key
 
 SITE = "https://myapp.com"

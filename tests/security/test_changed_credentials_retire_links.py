@@ -17,12 +17,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.gotrue.sessions import start_session
 from accounts.models import User
 from audit.actors import Actor
 from audit.models import AuditEvent
 from magiclinks.flows.issue import issue_link
 from magiclinks.models import InvalidationReason, LinkKind, LinkStatus, LoginLink
+from supabase_api.sessions import start_session
 from tests.gotrue_support import V2024, new_service_key
 
 pytestmark = pytest.mark.django_db

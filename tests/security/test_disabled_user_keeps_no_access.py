@@ -16,9 +16,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.gotrue.sessions import start_session
-from accounts.models import AuthSession, User
+from accounts.models import User
 from audit.models import AuditEvent
+from supabase_api.models import AuthSession
+from supabase_api.sessions import start_session
 from tests.gotrue_support import V2024, new_service_key
 
 pytestmark = pytest.mark.django_db

@@ -23,9 +23,10 @@ from accounts.models import User
 from audit.actors import Actor
 from audit.models import AuditEvent
 from magiclinks import tokens
-from magiclinks.flows.admin_links import LinkRequest, create_link
-from magiclinks.flows.verify import VerifyFailed, verify_email_otp
 from magiclinks.models import LoginLink
+from supabase_api.flows.admin_links import LinkRequest, create_link
+from supabase_api.flows.errors import VerifyFailed
+from supabase_api.flows.verify import verify_email_otp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -30,7 +30,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.actors import Actor
 from audit.models import AuditEvent
-from magiclinks.flows.admin_links import LinkRequest, create_link
+from supabase_api.flows.admin_links import LinkRequest, create_link
 from tests.gotrue_support import V2024
 
 APP = "https://app.example.com"

@@ -18,10 +18,11 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from accounts.gotrue.sessions import start_session
-from accounts.models import AuthSession, Membership, User
+from accounts.models import Membership, User
 from audit.models import AuditEvent
 from magiclinks.models import LoginLink, Notification
+from supabase_api.models import AuthSession
+from supabase_api.sessions import start_session
 from tests.gotrue_support import V2024, new_service_key
 from tests.partner_api_support import Api, error_of
 

@@ -20,8 +20,8 @@ from django.utils import timezone
 from accounts.models import User
 from audit.actors import Actor
 from magiclinks import tokens
-from magiclinks.flows.admin_links import LinkRequest, create_link
 from magiclinks.models import LoginLink
+from supabase_api.flows.admin_links import LinkRequest, create_link
 from tests.gotrue_support import V2024
 
 pytestmark = pytest.mark.django_db

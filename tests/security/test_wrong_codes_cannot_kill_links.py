@@ -18,9 +18,9 @@ from django.utils import timezone
 from accounts.models import User
 from audit.actors import Actor
 from audit.models import AuditEvent
-from magiclinks.flows.admin_links import LinkRequest, create_link
 from magiclinks.models import LinkStatus, LoginLink, Notification
 from magiclinks.notifications.delivery import deliver
+from supabase_api.flows.admin_links import LinkRequest, create_link
 from tests.gotrue_support import V2024
 
 pytestmark = pytest.mark.django_db

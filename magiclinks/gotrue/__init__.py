@@ -1,1 +1,0 @@
-"""The Admin API (/auth/v1), speaking Supabase Auth's (GoTrue's) protocol."""

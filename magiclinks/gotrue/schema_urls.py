@@ -1,5 +1,0 @@
-"""The URL configuration the Admin API schema is generated from: /auth/v1 only."""
-
-from django.urls import include, path
-
-urlpatterns = [path("auth/v1/", include("magiclinks.gotrue.urls"))]

@@ -1,0 +1,340 @@
+"""Request validation of the Admin API: one DRF serializer per request body or query, at the edge.
+
+Each serializer checks the form of its input (supabase_api.fields) in GoTrue's order and its
+`validate()` returns the typed value the flow takes (a frozen dataclass of supabase_api.flows),
+so nothing is validated twice and no flow sees a raw body. Like GoTrue, which answers one
+message per refusal, validation stops at the first error (`GoTrueSerializer`); the view turns it
+into 400 `validation_failed` with that message (supabase_api.errors). The OpenAPI schema
+documents the request bodies with these same serializers (supabase_api.schema).
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from rest_framework import serializers
+from rest_framework.fields import SkipField
+
+from magiclinks.models import LinkKind
+
+from . import fields
+from .flows.admin_links import (
+    EMAIL_CHANGE_TYPES,
+    LINK_TYPES,
+    MAX_EXPIRES_IN,
+    MIN_EXPIRES_IN,
+    LinkRequest,
+    default_lifetime,
+)
+from .flows.admin_users import UserChanges
+from .flows.own_user import OwnChanges
+from .flows.verify import VERIFY_TYPES
+from .sessions import LOGOUT_SCOPES
+from .storable import storable
+
+MAX_TOKEN_LENGTH = 256
+UNSUPPORTED_TYPE = "Unsupported verification type (one of {choices})"
+
+
+class GoTrueSerializer(serializers.Serializer):
+    """Fields are validated in declaration order and the first error stops the validation.
+
+    `self.so_far` holds the values validated before the current field, for the serializers
+    whose later fields depend on earlier ones (`skip(name)` leaves a field out, e.g. new_email
+    unless the link is an email change). `validate()` returns the flow's typed input."""
+
+    def skip(self, name: str) -> bool:
+        return False
+
+    def to_internal_value(self, data) -> dict:
+        # Replaces DRF's loop, which collects every field's errors, to stop at the first.
+        self.so_far: dict = {}
+        for field in self._writable_fields:
+            if self.skip(field.field_name):
+                continue
+            try:
+                value = field.run_validation(field.get_value(data))
+            except SkipField:
+                continue
+            check = getattr(self, f"validate_{field.field_name}", None)
+            self.so_far[field.field_name] = check(value) if check else value
+        return self.so_far
+
+    def given(self, name: str) -> bool:
+        """Whether the body has the key `name` at all (even with null)."""
+        return name in self.initial_data
+
+
+def requested_redirect(query, body: dict) -> object:
+    """`redirect_to` from the query (both clients), else the body (auth-js's `redirectTo`)."""
+    return query.get("redirect_to") or body.get("redirect_to") or body.get("redirectTo")
+
+
+class LinkSerializer(GoTrueSerializer):
+    """POST /admin/generate_link, in Supabase's order: the email first (required, valid, ≤ 255),
+    then the type, then the rest. `redirect_to` is the requested redirect (requested_redirect)."""
+
+    email = fields.EmailAddress()
+    type = fields.Choice(
+        LINK_TYPES,
+        message="Invalid email action link type requested: {value} (one of {choices})",
+        required=True,
+        help_text="The kind of link.",
+    )
+    password = fields.Text(help_text="Signup only: the new user's password.")
+    new_email = fields.EmailAddress(help_text="Email changes only: the new address.")
+    data = fields.JsonObject(help_text="user_metadata of a user the link creates.")
+    redirect_to = fields.RedirectTo(
+        help_text="On SITE_URL or matching REDIRECT_ALLOW_LIST; empty means SITE_URL."
+    )
+    expires_in = fields.Seconds(
+        minimum=MIN_EXPIRES_IN,
+        maximum=MAX_EXPIRES_IN,
+        help_text="Link lifetime in seconds (default ADMIN_LINK_DEFAULT_SECONDS, 1 hour).",
+    )
+
+    def skip(self, name: str) -> bool:
+        return name == "new_email" and self.so_far.get("type") not in EMAIL_CHANGE_TYPES
+
+    def validate_new_email(self, value: str) -> str:
+        if value == self.so_far["email"]:
+            raise serializers.ValidationError("new_email is the user's current address")
+        return value
+
+    def validate(self, attrs: dict) -> LinkRequest:
+        return LinkRequest(
+            type=attrs.get("type", self.default_type),
+            email=attrs["email"],
+            password=attrs.get("password") or None,
+            new_email=attrs.get("new_email", ""),
+            data=attrs.get("data"),
+            redirect_to=attrs["redirect_to"],
+            lifetime=attrs.get("expires_in") or default_lifetime(),
+        )
+
+    default_type = None
+
+
+class InviteSerializer(LinkSerializer):
+    """POST /invite: an invite link (other link fields are ignored)."""
+
+    type = password = new_email = expires_in = None
+    default_type = LinkKind.INVITE
+
+
+class OtpSerializer(LinkSerializer):
+    """POST /otp: a magic link (or a signup link for a new address)."""
+
+    type = password = new_email = expires_in = None
+    create_user = fields.Flag(help_text="Sign a new address up (default true).")
+    default_type = LinkKind.MAGICLINK
+
+    def validate(self, attrs: dict) -> tuple[LinkRequest, bool]:
+        """The link request, and whether a new address may be signed up (the clients' default:
+        yes)."""
+        create_user = attrs.get("create_user")
+        return super().validate(attrs), True if create_user is None else create_user
+
+
+class RecoverSerializer(LinkSerializer):
+    """POST /recover: a recovery link."""
+
+    type = password = new_email = expires_in = data = None
+    default_type = LinkKind.RECOVERY
+
+
+@dataclass(frozen=True)
+class VerifyRequest:
+    """A validated POST /verify: exactly one of token_hash, (email + token) or token is used."""
+
+    type: str
+    token_hash: object = None
+    email: str = ""
+    token: object = None
+
+
+class VerifySerializer(GoTrueSerializer):
+    """POST /verify (the clients' verify_otp), checked in the order the view used to (GoTrue's:
+    the address before the type, for a code)."""
+
+    type = fields.Raw(required=True, schema={"type": "string", "enum": list(VERIFY_TYPES)})
+    token_hash = fields.Raw(help_text="The hashed_token generate_link returned.")
+    email = fields.Raw(
+        schema=fields.EmailAddress.schema, help_text="With token: the address of the code."
+    )
+    token = fields.Raw(help_text="The 6-digit code (with email), or the link's token.")
+
+    def _type(self, value: object) -> str:
+        if value not in VERIFY_TYPES:
+            raise serializers.ValidationError(
+                UNSUPPORTED_TYPE.format(choices=", ".join(VERIFY_TYPES))
+            )
+        return value
+
+    def validate(self, attrs: dict) -> VerifyRequest:
+        verify_type = attrs.get("type")
+        if not verify_type:
+            raise serializers.ValidationError("Verify requires a verification type")
+        token_hash, token, email = attrs.get("token_hash"), attrs.get("token"), attrs.get("email")
+        if token_hash:
+            return VerifyRequest(type=self._type(verify_type), token_hash=token_hash)
+        if token and email:
+            address = fields.EmailAddress(name="email").run_validation(email)
+            return VerifyRequest(type=self._type(verify_type), email=address, token=token)
+        if token:
+            # Supabase's older form: {token, type} with the link token itself.
+            return VerifyRequest(type=self._type(verify_type), token=token)
+        raise serializers.ValidationError(
+            "Verify requires either a token and email, or a token_hash"
+        )
+
+
+@dataclass(frozen=True)
+class ActionLink:
+    """GET /verify's query or the confirmation form: the link's token and type."""
+
+    type: str
+    token: str
+    redirect_to: object  # as requested: used only through redirect_or_site_url
+
+
+class ActionLinkSerializer(GoTrueSerializer):
+    type = fields.Raw(help_text="One of " + ", ".join(VERIFY_TYPES) + ".")
+    token = fields.Raw(help_text="The link's token.")
+    redirect_to = fields.Raw(help_text="Where the browser goes after verification.")
+
+    def validate(self, attrs: dict) -> ActionLink:
+        verify_type, token = attrs.get("type"), attrs.get("token")
+        if not verify_type:
+            raise serializers.ValidationError("Verify requires a verification type")
+        if verify_type not in VERIFY_TYPES:
+            raise serializers.ValidationError(
+                UNSUPPORTED_TYPE.format(choices=", ".join(VERIFY_TYPES))
+            )
+        if not token:
+            raise serializers.ValidationError("Verify requires a token or a token hash")
+        if not isinstance(token, str) or not storable(token) or len(token) > MAX_TOKEN_LENGTH:
+            raise serializers.ValidationError("The token is malformed")
+        return ActionLink(type=verify_type, token=token, redirect_to=attrs.get("redirect_to"))
+
+
+class UserAttributesSerializer(GoTrueSerializer):
+    """PUT /admin/users/{id}. Every field is optional; null means "leave as it is"."""
+
+    email = fields.EmailAddress(required=False)
+    password = fields.Text()
+    user_metadata = fields.JsonObject()
+    # `data` is user_metadata's other name (auth-js), read only when user_metadata is absent.
+    data = fields.JsonObject()
+    app_metadata = fields.JsonObject()
+    email_confirm = fields.Flag()
+    ban_duration = fields.GoDuration(help_text='"none" or a Go duration such as "24h" or "1h30m".')
+
+    def skip(self, name: str) -> bool:
+        return name == "data" and self.given("user_metadata")
+
+    def validate(self, attrs: dict) -> UserChanges:
+        ban = attrs.get("ban_duration")
+        return UserChanges(
+            id=attrs.get("id"),
+            email=attrs.get("email"),
+            password=attrs.get("password"),
+            user_metadata=attrs.get("user_metadata", attrs.get("data")),
+            app_metadata=attrs.get("app_metadata"),
+            email_confirm=bool(attrs.get("email_confirm")),
+            unban=ban == fields.UNBAN,
+            ban=None if ban in (None, fields.UNBAN) else ban,
+            named=tuple(sorted(k for k, v in self.initial_data.items() if v is not None)),
+        )
+
+
+class CreateUserSerializer(UserAttributesSerializer):
+    """POST /admin/users: as the update, with the email required and an optional id."""
+
+    id = fields.Uuid()
+    email = fields.EmailAddress()
+
+    def get_fields(self) -> dict:
+        # The id is checked before everything else (DRF would put it after the inherited ones).
+        declared = super().get_fields()
+        return {"id": declared.pop("id"), **declared}
+
+
+class DeleteUserSerializer(GoTrueSerializer):
+    should_soft_delete = fields.Flag(help_text="Deactivate and sign out instead of deleting.")
+
+    def validate(self, attrs: dict) -> bool:
+        return bool(attrs.get("should_soft_delete"))
+
+
+class ListUsersSerializer(GoTrueSerializer):
+    """GET /admin/users' `filter` (page and per_page: supabase_api.pagination)."""
+
+    filter = fields.Raw(help_text="Part of the email.")
+
+    def validate(self, attrs: dict) -> str:
+        value = attrs.get("filter") or ""
+        if not storable(value):
+            raise serializers.ValidationError(
+                "filter contains NUL characters or unpaired surrogates"
+            )
+        return value
+
+
+class UserIdSerializer(GoTrueSerializer):
+    user_id = fields.Uuid()
+
+    def validate(self, attrs: dict):
+        return attrs["user_id"]
+
+
+class OwnUserSerializer(GoTrueSerializer):
+    """PUT /user, for the signed-in user (`context["user"]`): password, data, or a new email.
+
+    A new address is reported as `new_email`, as upstream does; the same address (in any case)
+    is no change. `redirect_to` matters, and is checked, only for a new address."""
+
+    email = fields.EmailAddress(
+        name="new_email", required=False, help_text="Starts an email change (a link to it)."
+    )
+    redirect_to = fields.RedirectTo(help_text="Where the email-change link leads.")
+    password = fields.Text()
+    data = fields.JsonObject()
+
+    def skip(self, name: str) -> bool:
+        if name == "email":
+            raw = self.initial_data.get("email")
+            # The current address, however written, changes nothing and is not checked.
+            return isinstance(raw, str) and raw.strip().lower() == self.context["user"].email
+        return name == "redirect_to" and "email" not in self.so_far
+
+    def validate(self, attrs: dict) -> OwnChanges:
+        return OwnChanges(
+            password=attrs.get("password"),
+            data=attrs.get("data"),
+            new_email=attrs.get("email"),
+            redirect_to=attrs.get("redirect_to", settings.SITE_URL),
+        )
+
+
+class LogoutSerializer(GoTrueSerializer):
+    scope = fields.Raw(help_text="global (default), local or others.")
+
+    def validate(self, attrs: dict) -> str:
+        # Absent means global; present but empty (read as None from a query) is refused.
+        scope = attrs.get("scope", "global")
+        if scope not in LOGOUT_SCOPES:
+            raise serializers.ValidationError(
+                "Unsupported logout scope: use global, local or others"
+            )
+        return scope
+
+
+class RefreshSerializer(GoTrueSerializer):
+    """POST /token?grant_type=refresh_token. Any value is looked up (an unknown one is
+    refresh_token_not_found, as upstream), so the token is passed on as sent."""
+
+    refresh_token = fields.Raw(help_text="The refresh token from /verify or the last /token.")
+
+    def validate(self, attrs: dict) -> object:
+        # Missing or null is looked up like any unknown value ("" is never a token).
+        return attrs.get("refresh_token") or ""
