@@ -22,7 +22,7 @@ from magiclinks import tokens
 from magiclinks.flows.issue import issue_link
 from magiclinks.models import LinkKind, LinkStatus, LoginLink
 from supabase_api.flows.admin_links import LinkRequest, create_link
-from tests.gotrue_support import V2024
+from tests.supabase_api_support import V2024
 
 migration = importlib.import_module("magiclinks.migrations.0002_hash_stored_link_digests")
 

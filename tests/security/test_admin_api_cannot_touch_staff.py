@@ -19,7 +19,7 @@ from magiclinks.models import LoginLink, Notification
 from supabase_api.flows.admin_links import LinkRequest, create_link
 from supabase_api.models import AuthSession
 from supabase_api.sessions import start_session
-from tests.gotrue_support import V2024, new_service_key
+from tests.supabase_api_support import V2024, new_service_key
 
 pytestmark = pytest.mark.django_db
 

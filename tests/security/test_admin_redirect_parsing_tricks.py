@@ -11,7 +11,7 @@ IDNA maps to ".".
 import pytest
 
 from supabase_api.redirects import is_allowed, redirect_or_site_url
-from tests.gotrue_support import V2024, new_service_key
+from tests.supabase_api_support import V2024, new_service_key
 
 SITE = "https://myapp.com"
 RULE = "https://*.myapp.com/**"

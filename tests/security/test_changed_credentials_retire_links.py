@@ -23,7 +23,7 @@ from audit.models import AuditEvent
 from magiclinks.flows.issue import issue_link
 from magiclinks.models import InvalidationReason, LinkKind, LinkStatus, LoginLink
 from supabase_api.sessions import start_session
-from tests.gotrue_support import V2024, new_service_key
+from tests.supabase_api_support import V2024, new_service_key
 
 pytestmark = pytest.mark.django_db
 HOUR = timedelta(hours=1)

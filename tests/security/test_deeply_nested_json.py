@@ -14,8 +14,8 @@ from django.test import Client
 
 from accounts.models import User
 from config.parsers import MAX_JSON_DEPTH
-from tests.gotrue_support import V2024, new_service_key
 from tests.partner_api_support import Api, error_of
+from tests.supabase_api_support import V2024, new_service_key
 
 pytest_plugins = ["tests.partner_api_fixtures"]
 pytestmark = pytest.mark.django_db

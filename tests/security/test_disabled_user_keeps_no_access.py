@@ -20,7 +20,7 @@ from accounts.models import User
 from audit.models import AuditEvent
 from supabase_api.models import AuthSession
 from supabase_api.sessions import start_session
-from tests.gotrue_support import V2024, new_service_key
+from tests.supabase_api_support import V2024, new_service_key
 
 pytestmark = pytest.mark.django_db
 

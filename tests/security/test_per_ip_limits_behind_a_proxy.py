@@ -31,7 +31,7 @@ from accounts.models import User
 from audit.actors import Actor
 from audit.models import AuditEvent
 from supabase_api.flows.admin_links import LinkRequest, create_link
-from tests.gotrue_support import V2024
+from tests.supabase_api_support import V2024
 
 APP = "https://app.example.com"
 PROXY_ADDRESS = "127.0.0.1"  # the proxy's own address, as the app sees it

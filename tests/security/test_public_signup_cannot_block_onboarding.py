@@ -23,8 +23,8 @@ from audit.models import AuditEvent
 from magiclinks.models import LoginLink, Notification
 from supabase_api.models import AuthSession
 from supabase_api.sessions import start_session
-from tests.gotrue_support import V2024, new_service_key
 from tests.partner_api_support import Api, error_of
+from tests.supabase_api_support import V2024, new_service_key
 
 pytest_plugins = ["tests.partner_api_fixtures"]
 

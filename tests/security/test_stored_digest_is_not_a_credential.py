@@ -21,7 +21,7 @@ from magiclinks.link_urls import verify_type
 from magiclinks.models import LinkKind, LinkStatus, LoginLink, Notification
 from magiclinks.notifications.delivery import deliver
 from supabase_api.flows.admin_links import LinkRequest, create_link
-from tests.gotrue_support import V2024, new_service_key
+from tests.supabase_api_support import V2024, new_service_key
 
 pytestmark = pytest.mark.django_db
 KNOWN = "known@example.com"

@@ -22,7 +22,7 @@ from audit.actors import Actor
 from magiclinks import tokens
 from magiclinks.models import LoginLink
 from supabase_api.flows.admin_links import LinkRequest, create_link
-from tests.gotrue_support import V2024
+from tests.supabase_api_support import V2024
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from audit.models import AuditEvent
 from magiclinks.models import LinkStatus, LoginLink, Notification
 from magiclinks.notifications.delivery import deliver
 from supabase_api.flows.admin_links import LinkRequest, create_link
-from tests.gotrue_support import V2024
+from tests.supabase_api_support import V2024
 
 pytestmark = pytest.mark.django_db
 VICTIM = "victim@example.com"

@@ -12,7 +12,7 @@ from magiclinks.notifications import crypto
 from supabase_api.models import AuthSession
 from supabase_api.sessions import start_session
 
-from .gotrue_support import V2024, new_service_key
+from .supabase_api_support import V2024, new_service_key
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +108,39 @@ def test_put_user_email_change_sends_a_link_to_the_new_address(client):
         headers=V2024,
     )
     assert verified.status_code == 200 and verified.json()["user"]["email"] == "new@example.com"
+
+
+def test_put_user_checks_the_token_once_and_validates_the_new_address(client, monkeypatch):
+    from supabase_api import sessions
+
+    issued = user_session()
+    auth = {**V2024, "Authorization": f"Bearer {issued.access_token}"}
+    checks = []
+    real = sessions.authenticate_access_token
+    monkeypatch.setattr(
+        sessions, "authenticate_access_token", lambda token: checks.append(token) or real(token)
+    )
+    changed = client.put(
+        "/auth/v1/user", {"email": "other@example.com"}, "application/json", headers=auth
+    )
+    assert changed.status_code == 200 and checks == [issued.access_token]  # one check
+    # A malformed new address is refused as upstream words it, naming new_email; the current
+    # address, however written, is no change.
+    for email, message in [
+        (5, "new_email must be a string"),
+        ("nope", "Unable to validate new_email address: invalid format"),
+        ("", "new_email is required"),
+    ]:
+        response = client.put("/auth/v1/user", {"email": email}, "application/json", headers=auth)
+        assert_error(response, 400, "validation_failed")
+        assert response.json()["message"] == message
+    same = client.put(
+        "/auth/v1/user", {"email": " Known@Example.com "}, "application/json", headers=auth
+    )
+    assert same.status_code == 200 and same.json()["new_email"] == "other@example.com"
+    # A malformed body is a 400 before the token is looked at (as before the move).
+    garbage = client.put("/auth/v1/user", "[1]", "application/json", headers=V2024)
+    assert_error(garbage, 400, "bad_json")
 
 
 def test_admin_user_not_found_and_bad_id(admin):

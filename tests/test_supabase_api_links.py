@@ -10,7 +10,7 @@ from accounts.models import User
 from magiclinks import tokens
 from magiclinks.models import LoginLink, Notification
 
-from .gotrue_support import V2024, new_service_key
+from .supabase_api_support import V2024, new_service_key
 
 pytestmark = pytest.mark.django_db
 URL = "/auth/v1/admin/generate_link"

@@ -12,7 +12,7 @@ from accounts.key_services import revoke_service_key
 from accounts.models import ServiceKey
 from audit.actors import Actor
 
-from .gotrue_support import V2024, new_service_key, service_role_jwt
+from .supabase_api_support import V2024, new_service_key, service_role_jwt
 
 pytestmark = pytest.mark.django_db
 USERS = "/auth/v1/admin/users"
@@ -154,3 +154,15 @@ def test_cors_preflight_and_headers_for_browser_apps(client):
     refused = get(client, headers={**V2024, "Origin": "https://app.example.com"})
     assert refused.status_code == 401 and refused["Access-Control-Allow-Origin"] == "*"
     assert "X-Sb-Error-Code" in refused["Access-Control-Expose-Headers"]
+
+
+def test_cors_headers_reach_every_auth_v1_answer_and_nothing_else(client):
+    origin = {"Origin": "https://app.example.com"}
+    missing = client.get("/auth/v1/nope", headers={**V2024, **origin})
+    assert missing.status_code == 404 and missing["Access-Control-Allow-Origin"] == "*"
+    preflight = client.options(
+        "/auth/v1/verify", headers={**origin, "Access-Control-Request-Method": "POST"}
+    )
+    assert preflight["Access-Control-Max-Age"] == "600"
+    assert "PUT" in preflight["Access-Control-Allow-Methods"]
+    assert "Access-Control-Allow-Origin" not in client.get("/v1beta/health", headers=origin)

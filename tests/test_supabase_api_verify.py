@@ -14,7 +14,7 @@ from audit.actors import Actor
 from magiclinks.models import LinkStatus, LoginLink
 from supabase_api.flows.admin_links import LinkRequest, create_link
 
-from .gotrue_support import V2024
+from .supabase_api_support import V2024
 
 pytestmark = pytest.mark.django_db
 APP = "https://app.example.com"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import need
-from .gotrue_support import new_service_key
+from .supabase_api_support import new_service_key
 
 NODE_DIR = Path(__file__).parent / "node"
 

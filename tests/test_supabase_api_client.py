@@ -19,7 +19,7 @@ from magiclinks import tokens
 from magiclinks.models import InvalidationReason, LoginLink, Notification
 from supabase_api.models import AuthSession
 
-from .gotrue_support import client_for, new_service_key, open_action_link
+from .supabase_api_support import client_for, new_service_key, open_action_link
 
 pytestmark = pytest.mark.django_db(transaction=True)
 APP = "http://app.example.test"
