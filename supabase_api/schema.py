@@ -204,7 +204,10 @@ class AdminApiSchemaView(SpectacularAPIView):
         "TITLE": "Linkgate Admin API (Supabase Auth compatible)",
         "DESCRIPTION": "The /auth/v1 endpoints; see docs/admin-api.md.",
         "VERSION": "v1",
-        "ENUM_NAME_OVERRIDES": {"LinkTypeEnum": [(kind, kind) for kind in LINK_TYPES]},
+        "ENUM_NAME_OVERRIDES": {
+            "LinkTypeEnum": [(kind, kind) for kind in LINK_TYPES],
+            "VerifyTypeEnum": [(name, name) for name in VERIFY_TYPES],
+        },
         "APPEND_COMPONENTS": {
             "securitySchemes": {**doc.SECURITY_SCHEMES, **doc.USER_BEARER_SCHEMES}
         },
