@@ -283,8 +283,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
-# API paths get JSON from a CSRF refusal too (config.errors.csrf_failure).
-CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+# API paths get JSON from a CSRF refusal too (config.http_errors.csrf_failure).
+CSRF_FAILURE_VIEW = "config.http_errors.csrf_failure"
 # Django's built-in CSP: no inline script anywhere, styles from our own stylesheet only.
 SECURE_CSP = {
     "default-src": [CSP.SELF],

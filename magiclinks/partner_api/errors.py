@@ -10,13 +10,14 @@ speaks Supabase's error format.
 import logging
 
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from accounts.limits import LimitStoreUnavailable, RateLimitExceeded
+from config.http_errors import Failure, HttpFailure
 from magiclinks.flows import errors as flow_errors
 from magiclinks.flows.partner_link import ACCOUNT_LINK_LIMIT, InvalidLinkOptions
 
@@ -185,7 +186,25 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     return _response(500, "INTERNAL_ERROR", "An unexpected error occurred. It has been logged.")
 
 
+# config.http_errors' failures (404, 405, 413, 500 and 503 outside the views) in the envelope.
+_HTTP_FAILURES: dict[Failure, tuple[str, str | None]] = {
+    Failure.NOT_FOUND: ("NOT_FOUND", None),
+    Failure.METHOD_NOT_ALLOWED: ("METHOD_NOT_ALLOWED", None),
+    Failure.PAYLOAD_TOO_LARGE: ("PAYLOAD_TOO_LARGE", None),
+    Failure.SERVER_ERROR: ("INTERNAL_ERROR", "An unexpected error occurred. It has been logged."),
+    Failure.SERVICE_UNAVAILABLE: ("SERVICE_UNAVAILABLE", None),
+}
+
+
+def render_http_failure(request: HttpRequest, failure: HttpFailure) -> JsonResponse:
+    """The Partner API's renderer for config.http_errors (registered by magiclinks.apps)."""
+    code, message = _HTTP_FAILURES[failure.kind]
+    return error_response(
+        failure.status, code, message or failure.message, failure.details, failure.headers
+    )
+
+
 @csrf_exempt  # an API 404 must not turn into Django's HTML CSRF page for POSTs
-def not_found_view(request, *args, **kwargs) -> JsonResponse:
+def not_found_view(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Catch-all under /v1beta: JSON 404 for unknown paths, even with DEBUG on."""
     return error_response(404, "NOT_FOUND", "No such endpoint.")
