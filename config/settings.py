@@ -239,7 +239,6 @@ LOGIN_REDIRECT_URL = "/auth/account/"
 LOGOUT_REDIRECT_URL = "/auth/login/"
 
 # --- Link engine ---------------------------------------------------------------------------
-PARTNER_LINK_DEFAULT_HOURS = 168
 ADMIN_LINK_DEFAULT_SECONDS = env.int("ADMIN_LINK_DEFAULT_SECONDS", default=3600)
 OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
 # Supabase Auth consumes a link on GET /verify; we show a confirmation page instead (mail

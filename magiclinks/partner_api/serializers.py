@@ -1,10 +1,22 @@
-"""Request bodies and query strings of the Partner API, with every bound the contract sets."""
+"""Request bodies and query strings of the Partner API, with every bound the contract sets.
+
+This is the Partner API's one validation of its input: each body serializer hands its flow the
+typed value the flow takes (`options()`, `person()`…), and the flows check only what needs the
+database (suspension, membership, the partner's redirect domains).
+"""
 
 from rest_framework import serializers
 
 from accounts.models import AccountStatus, MembershipRole
 
-from ..flows.partner_link import MAX_EXPIRY_HOURS, MIN_EXPIRY_HOURS
+from ..flows.add_user import ADDABLE_ROLES
+from ..flows.partner_link import (
+    DEFAULT_EXPIRY_HOURS,
+    MAX_EXPIRY_HOURS,
+    MIN_EXPIRY_HOURS,
+    PartnerLinkOptions,
+)
+from ..flows.people import PersonInput
 from ..models import LinkPurpose, LinkStatus
 from .fields import (
     StrictBooleanField,
@@ -23,6 +35,10 @@ def _name() -> StrictCharField:
     return StrictCharField(max_length=NAME_MAX)
 
 
+def _person(data: dict, notify_field: str) -> PersonInput:
+    return PersonInput(data["email"], data["first_name"], data["last_name"], data[notify_field])
+
+
 class SpouseSerializer(StrictSerializer):
     email = StrictEmailField()
     first_name = _name()
@@ -37,16 +53,28 @@ class CreateAccountSerializer(StrictSerializer):
     spouse = SpouseSerializer(required=False)
     send_notification = StrictBooleanField(default=False)
 
+    def primary(self) -> PersonInput:
+        return _person(self.validated_data, "send_notification")
+
+    def spouse_person(self) -> PersonInput | None:
+        spouse = self.validated_data.get("spouse")
+        return _person(spouse, "send_invitation") if spouse else None
+
 
 class AddUserSerializer(StrictSerializer):
     email = StrictEmailField()
     first_name = _name()
     last_name = _name()
     role = StrictChoiceField(
-        choices=[MembershipRole.SPOUSE.value, MembershipRole.ADDITIONAL.value],
-        default=MembershipRole.ADDITIONAL.value,
+        choices=[role.value for role in ADDABLE_ROLES], default=MembershipRole.ADDITIONAL.value
     )
     send_invitation = StrictBooleanField(default=True)
+
+    def person(self) -> PersonInput:
+        return _person(self.validated_data, "send_invitation")
+
+    def member_role(self) -> MembershipRole:
+        return MembershipRole(self.validated_data["role"])
 
 
 class NotificationSettingsSerializer(StrictSerializer):
@@ -63,13 +91,24 @@ class NotificationSettingsSerializer(StrictSerializer):
 class GenerateLinkSerializer(StrictSerializer):
     user_email = StrictEmailField(required=False, allow_null=True)
     expiry_hours = StrictIntegerField(
-        min_value=MIN_EXPIRY_HOURS, max_value=MAX_EXPIRY_HOURS, default=MAX_EXPIRY_HOURS
+        min_value=MIN_EXPIRY_HOURS, max_value=MAX_EXPIRY_HOURS, default=DEFAULT_EXPIRY_HOURS
     )
     purpose = StrictChoiceField(choices=LinkPurpose.values, required=False, allow_null=True)
     # Checked against the partner's permitted domains by the flow (accounts.redirects).
     redirect_url = StrictCharField(max_length=2048, required=False, allow_null=True)
     send_notification = StrictBooleanField(default=True)
     notification_settings = NotificationSettingsSerializer(required=False, allow_null=True)
+
+    def options(self) -> PartnerLinkOptions:
+        data = self.validated_data
+        return PartnerLinkOptions(
+            user_email=data.get("user_email"),
+            expiry_hours=data["expiry_hours"],
+            purpose=data.get("purpose"),
+            redirect_url=data.get("redirect_url"),
+            send_notification=data["send_notification"],
+            notification_settings=dict(data.get("notification_settings") or {}),
+        )
 
 
 class PageQuerySerializer(serializers.Serializer):

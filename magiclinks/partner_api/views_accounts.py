@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from audit.actors import Actor
 
 from ..flows.add_user import add_user
-from ..flows.create_account import PersonInput, create_account
+from ..flows.create_account import create_account
 from . import queries
 from .base import PartnerApiView
 from .representations import (
@@ -90,22 +90,11 @@ class AccountsView(PartnerApiView):
     def post(self, request: Request) -> Response:
         body = CreateAccountSerializer(data=self.json_body())
         body.is_valid(raise_exception=True)
-        data = body.validated_data
-        spouse = data.get("spouse")
         created = create_account(
             self.key.partner,
             actor=Actor.partner(self.key.partner),
-            primary=PersonInput(
-                data["email"], data["first_name"], data["last_name"], data["send_notification"]
-            ),
-            spouse=PersonInput(
-                spouse["email"],
-                spouse["first_name"],
-                spouse["last_name"],
-                spouse["send_invitation"],
-            )
-            if spouse
-            else None,
+            primary=body.primary(),
+            spouse=body.spouse_person(),
         )
         return Response(CreatedAccountSerializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -165,5 +154,7 @@ class AccountUsersView(PartnerApiView):
         account = self.account(account_id)
         body = AddUserSerializer(data=self.json_body())
         body.is_valid(raise_exception=True)
-        added = add_user(account, actor=Actor.partner(self.key.partner), **body.validated_data)
+        added = add_user(
+            account, body.person(), role=body.member_role(), actor=Actor.partner(self.key.partner)
+        )
         return Response(AddedUserSerializer(added).data, status=status.HTTP_201_CREATED)

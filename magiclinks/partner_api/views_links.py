@@ -85,7 +85,7 @@ class LoginLinkView(PartnerApiView):
         body = GenerateLinkSerializer(data=self.json_body())
         body.is_valid(raise_exception=True)
         result = generate_partner_link(
-            account, actor=Actor.partner(self.key.partner), **body.validated_data
+            account, body.options(), actor=Actor.partner(self.key.partner)
         )
         return Response(LoginLinkSerializer(result).data, status=status.HTTP_201_CREATED)
 
