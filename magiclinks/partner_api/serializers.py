@@ -26,9 +26,9 @@ from .fields import (
     StrictIntegerField,
     StrictSerializer,
 )
+from .pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
 NAME_MAX = 50
-MAX_OFFSET = 2**31 - 1
 
 
 def _name() -> StrictCharField:
@@ -112,7 +112,9 @@ class GenerateLinkSerializer(StrictSerializer):
 
 
 class PageQuerySerializer(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, max_value=100, default=50)
+    """The page of a list (pagination.PartnerApiPagination takes the validated values)."""
+
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
     offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
 
 

@@ -11,6 +11,7 @@ from ..flows.add_user import add_user
 from ..flows.create_account import create_account
 from . import queries
 from .base import PartnerApiView
+from .pagination import paginated_response
 from .representations import (
     AccountListSerializer,
     AccountSerializer,
@@ -39,9 +40,9 @@ class AccountsView(PartnerApiView):
         accounts = queries.partner_accounts(
             self.key.partner, status=params.get("status"), email=params.get("email")
         )
-        items, total, more = queries.page(accounts, limit=params["limit"], offset=params["offset"])
-        body = {"accounts": items, "total_count": total, "has_more": more}
-        return Response(AccountListSerializer(body).data)
+        return paginated_response(
+            accounts, request, items_key="accounts", item_serializer=AccountSerializer, query=params
+        )
 
     @extend_schema(
         operation_id="createAccount",
