@@ -1,4 +1,5 @@
-"""The import graph of the project's own code: layers point downwards and modules form no cycle.
+"""The import graph of the project's own code: layers point downwards and modules form no cycle;
+and every flow module has a test file named after it that imports it.
 
 Layers, bottom to top: `audit` ← `accounts` ← `magiclinks` ← `supabase_api` (once it exists). A
 module may import its own app and the apps below it. The `config` package is beneath them all
@@ -143,6 +144,35 @@ def test_imports_point_down_the_layers():
 
 def test_no_module_cycles():
     assert cycles(import_graph()) == []
+
+
+# The Admin API's flows, which issue 12 (part A) moves to supabase_api/flows with their tests.
+MOVING_TO_SUPABASE_API = {"admin_links", "email_links", "verify"}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_every_flow_module_has_its_test_file_that_imports_it():
+    missing = []
+    for path in sorted((ROOT / "magiclinks" / "flows").glob("*.py")):
+        module = path.stem
+        if module == "__init__" or module in MOVING_TO_SUPABASE_API:
+            continue
+        test_file = ROOT / "tests" / f"test_flows_{module}.py"
+        if not test_file.exists() or f"magiclinks.flows.{module}" not in _imported_modules(
+            test_file
+        ):
+            missing.append(f"tests/test_flows_{module}.py importing magiclinks.flows.{module}")
+    assert missing == []
 
 
 if __name__ == "__main__":
