@@ -1,6 +1,7 @@
 """Refuse to start without real secrets when DEBUG is off.
 
-Security: SECRET_KEY signs sessions and CSRF tokens and derives the OTP MAC and outbox keys;
+Security: SECRET_KEY signs the session data and the messages cookie, keys the session auth hash,
+and derives the OTP MAC and outbox keys (CSRF tokens are random and do not depend on it);
 JWT_SECRET signs access tokens and verifies `service_role` JWTs. The development default is
 printed in this repository, so a production process running on it accepts a `service_role` JWT
 that anybody can mint. `check --deploy` flags that, but nothing runs it; raising at settings load
