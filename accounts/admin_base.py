@@ -3,8 +3,10 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from audit.admin_read_only import ReadOnlyAdminMixin
 
-class ReadOnlyInline(admin.TabularInline):
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     """An inline that only shows rows, to whoever may see the page it is on."""
 
     extra = 0
@@ -18,12 +20,3 @@ class ReadOnlyInline(admin.TabularInline):
             request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
             for action in ("view", "change")
         )
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -19,6 +19,8 @@ from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 from redis.exceptions import RedisError
 
+from config.http_errors import DependencyUnavailable
+
 logger = logging.getLogger(__name__)
 
 
@@ -42,8 +44,8 @@ class RateLimitExceeded(Exception):
         }
 
 
-class LimitStoreUnavailable(Exception):
-    """The cache that holds the counters is unreachable and limits fail closed."""
+class LimitStoreUnavailable(DependencyUnavailable):
+    """The cache that holds the counters is unreachable and limits fail closed (503)."""
 
 
 def consume(

@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from .admin_filters import AccountIdFilter
+from .admin_read_only import ReadOnlyAdminMixin
 from .models import AuditEvent
 
 # Event names are free text in the table; listing them from the data would need a DISTINCT over
@@ -79,7 +80,9 @@ def admin_link(viewname: str, pk: object, label: object) -> str:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The log is append-only: no add, edit or delete for anybody, superusers included."""
+
     date_hierarchy = "occurred_at"
     list_display = [
         "occurred_at",
@@ -130,13 +133,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     def link_link(self, event: AuditEvent) -> str:
         label = str(event.link_id)[:8] if event.link_id else None
         return admin_link("admin:magiclinks_loginlink_change", event.link_id, label)
-
-    # The log is append-only: these hold for every user, superusers included.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -5,10 +5,10 @@
   framework's parsers read the raw stream and bypass it, so the guard is needed for the APIs.
 - `FaultBarrierMiddleware` turns an unavailable dependency (the rate-limit store, Redis, a lost
   database connection) that escapes a view into 503 with `Retry-After`: JSON in the API's own
-  format under /v1beta and /auth/v1, a plain HTML page elsewhere. The APIs map these errors in
-  their own exception handlers too; this catches whatever they do not (non-DRF views).
-  `config.errors.server_error` calls `unavailable_response` as well, so a fault raised in another
-  middleware is still a 503, never a 500 page.
+  format under each registered API's prefix, a plain HTML page elsewhere (config.http_errors).
+  The APIs map these errors in their own exception handlers too; this catches whatever they do
+  not (non-DRF views). `config.http_errors.server_error` checks for them as well, so a fault
+  raised in another middleware is still a 503, never a 500 page.
 - `SameOriginNullOriginMiddleware` runs before Django's CSRF middleware. Pages whose URL holds a
   link secret are served with `Referrer-Policy: no-referrer`, and under that policy browsers send
   `Origin: null` with the page's own form POSTs (Fetch standard), which Django's CSRF check
@@ -20,67 +20,16 @@
 """
 
 import io
-import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.handlers.wsgi import LimitedStream
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.template import loader
-from redis.exceptions import RedisError
 
-from accounts.limits import LimitStoreUnavailable
-from config.errors import api_error
+from config.http_errors import too_large_response, unavailable_response
 
-logger = logging.getLogger(__name__)
-
-# A dependency that comes back by itself: the client should retry shortly, not give up.
-RETRY_AFTER_SECONDS = 5
-UNAVAILABLE = (LimitStoreUnavailable, RedisError, OperationalError, InterfaceError)
 _CHUNK = 64 * 1024
-
-
-def too_large_response(request: HttpRequest) -> HttpResponse:
-    """413 in the API's format; plain text elsewhere (browsers never send such bodies)."""
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    message = f"The request body is larger than the limit of {limit} bytes."
-    response = api_error(
-        request,
-        413,
-        partner_code="PAYLOAD_TOO_LARGE",
-        gotrue_code="request_too_large",
-        message=message,
-        details={"max_bytes": limit},
-    )
-    return response or HttpResponse(message, status=413, content_type="text/plain")
-
-
-def unavailable_response(request: HttpRequest, exc: BaseException | None) -> HttpResponse | None:
-    """503 with Retry-After when `exc` means a dependency is unreachable; None otherwise."""
-    if not isinstance(exc, UNAVAILABLE):
-        return None
-    # Only the exception's type is logged: driver messages can echo connection strings.
-    logger.warning("dependency unavailable on %s: %s", request.path, type(exc).__name__)
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    message = "The service is temporarily unavailable. Please retry shortly."
-    response = api_error(
-        request,
-        503,
-        partner_code="SERVICE_UNAVAILABLE",
-        gotrue_code="service_unavailable",
-        message=message,
-        details={"retry_after_seconds": RETRY_AFTER_SECONDS},
-        headers=headers,
-    )
-    if response is not None:
-        return response
-    try:
-        body = loader.render_to_string("503.html", request=request)
-    except Exception:  # no template, or rendering needs the database that just failed
-        body = f"<!doctype html><title>Unavailable</title><h1>Unavailable</h1><p>{message}</p>"
-    return HttpResponse(body, status=503, headers=headers)
 
 
 class BodySizeLimitMiddleware:

@@ -27,6 +27,11 @@ INSECURE_DEV_SECRET_KEY = "django-insecure-linkgate-development-only-never-use-i
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEV_SECRET_KEY if DEBUG else "")
+# Rotation: the new key in SECRET_KEY, the previous ones here (comma-separated). Django checks
+# sessions and signatures against them; the outbox opens emails sealed with them and OTPs made
+# with them still verify (magiclinks.notifications.crypto, magiclinks.tokens). New values are
+# always made with SECRET_KEY. Drop an old key once what it made has expired (docs/deployment.md).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -38,7 +43,9 @@ REDIRECT_ALLOW_LIST = env.list("REDIRECT_ALLOW_LIST", default=[])
 # HS256 secret for Admin API access tokens and service_role JWTs (Supabase's GOTRUE_JWT_SECRET).
 JWT_SECRET = env.str("JWT_SECRET", default=SECRET_KEY if DEBUG else "")
 if not DEBUG:
-    require_production_secrets(SECRET_KEY, JWT_SECRET, INSECURE_DEV_SECRET_KEY)
+    require_production_secrets(
+        SECRET_KEY, JWT_SECRET, INSECURE_DEV_SECRET_KEY, fallbacks=SECRET_KEY_FALLBACKS
+    )
 JWT_EXPIRY_SECONDS = env.int("JWT_EXPIRY_SECONDS", default=3600)
 
 INSTALLED_APPS = [
@@ -245,7 +252,6 @@ LOGIN_REDIRECT_URL = "/auth/account/"
 LOGOUT_REDIRECT_URL = "/auth/login/"
 
 # --- Link engine ---------------------------------------------------------------------------
-PARTNER_LINK_DEFAULT_HOURS = 168
 ADMIN_LINK_DEFAULT_SECONDS = env.int("ADMIN_LINK_DEFAULT_SECONDS", default=3600)
 OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
 # Supabase Auth consumes a link on GET /verify; we show a confirmation page instead (mail
@@ -315,8 +321,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
-# API paths get JSON from a CSRF refusal too (config.errors.csrf_failure).
-CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+# API paths get JSON from a CSRF refusal too (config.http_errors.csrf_failure).
+CSRF_FAILURE_VIEW = "config.http_errors.csrf_failure"
 # Django's built-in CSP: no inline script anywhere, styles from our own stylesheet only.
 SECURE_CSP = {
     "default-src": [CSP.SELF],

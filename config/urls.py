@@ -1,16 +1,24 @@
-"""Root URL configuration: each app mounts its own URL module."""
+"""Root URL configuration: each app mounts its own URL module.
+
+The APIs are mounted at the prefixes their app config declares, the same ones it registers its
+error format under (config.http_errors), so that a path and its error format cannot disagree.
+"""
 
 from django.contrib import admin
 from django.urls import include, path
 
+from magiclinks.apps import PARTNER_API_PREFIX
+from supabase_api.apps import ADMIN_API_PREFIX
+
 urlpatterns = [
-    path("v1beta/", include("magiclinks.partner_api.urls")),
-    path("auth/v1/", include("supabase_api.urls")),
+    path(PARTNER_API_PREFIX.removeprefix("/"), include("magiclinks.partner_api.urls")),
+    path(ADMIN_API_PREFIX.removeprefix("/"), include("supabase_api.urls")),
     path("auth/", include("magiclinks.browser.urls")),
     path("webhooks/", include("magiclinks.notifications.urls")),
     path("admin/", admin.site.urls),
 ]
 
 
-handler404 = "config.errors.not_found"
-handler500 = "config.errors.server_error"
+# JSON in the API's own format under a registered API prefix, HTML elsewhere.
+handler404 = "config.http_errors.not_found"
+handler500 = "config.http_errors.server_error"

@@ -15,6 +15,7 @@ from accounts.admin_base import ReadOnlyInline
 from accounts.models import Account, User
 from audit.actors import Actor
 from audit.admin_filters import AccountIdFilter
+from audit.admin_read_only import ReadOnlyAdminMixin
 
 from .flows.revoke import revoke_link
 from .models import LinkStatus, LoginLink, Notification
@@ -57,7 +58,10 @@ class NotificationInline(ReadOnlyInline):
 
 
 @admin.register(LoginLink)
-class LoginLinkAdmin(admin.ModelAdmin):
+class LoginLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only (old links are purged by the beat task; the audit log keeps their history);
+    the one change is the audited "revoke" action."""
+
     list_display = [
         "short_id",
         "status_label",
@@ -124,16 +128,6 @@ class LoginLinkAdmin(admin.ModelAdmin):
     def issuer(self, link: LoginLink) -> str:
         return f"{link.issuer_type}: {link.issuer_label}" if link.issuer_label else link.issuer_type
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        # Old links are purged by the beat task; the audit log keeps their history.
-        return False
-
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("magiclinks.revoke_loginlink")
 
@@ -151,22 +145,13 @@ class LoginLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["recipient", "kind", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["status", "kind", "created_at"]
     search_fields = ["=recipient", "=esp_message_id"]
     show_full_result_count = False
     fields = ["link", "user", "account", "partner", *NOTIFICATION_FIELDS, "options"]
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 # Replace the plain Account and User admins with the ones that carry the link screens.

@@ -3,7 +3,8 @@
 from celery import shared_task
 
 from .flows.purge import purge_expired_links as purge
-from .notifications.tasks import redispatch_pending_notifications, send_notification
+from .notifications.sweeper import redispatch_pending_notifications
+from .notifications.tasks import send_notification
 
 __all__ = ["purge_expired_links", "redispatch_pending_notifications", "send_notification"]
 

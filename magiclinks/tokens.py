@@ -1,4 +1,7 @@
-"""Link secret and OTP crypto. Nothing else in the project generates or compares secrets.
+"""Link secret and OTP crypto: generating, hashing, parsing and comparing link secrets and codes.
+
+Other secrets have their own modules: API and service keys (accounts.keys), refresh tokens (the
+Admin API's sessions), the outbox's encryption (magiclinks.notifications.crypto).
 
 - A link secret S is 32 bytes from `secrets` (256 bits), base64url without padding: 43
   characters. The person gets S (in the link); an Admin API caller also gets
@@ -17,8 +20,11 @@
   written before this scheme (H) converts to the new one without any secret: D = SHA-256(H)
   (migration magiclinks 0002).
 - An OTP is 6 digits (10^6 possibilities), so a bare hash would be reversed instantly by anyone
-  who read the database. It is stored as HMAC-SHA256 keyed by a server secret derived from
-  SECRET_KEY, bound to the link id, and the number of wrong guesses per link is limited.
+  who read the database. It is stored as HMAC-SHA256 bound to the link id, under a key of its
+  own derived from SECRET_KEY by Django's `salted_hmac` (key = SHA-256(salt + SECRET_KEY), the
+  derivation this module used to spell out by hand, so codes stored before still match), and
+  the number of wrong guesses per link is limited. A code is checked against SECRET_KEY and
+  every SECRET_KEY_FALLBACKS entry, so rotating the key does not void the codes already sent.
 """
 
 import base64
@@ -28,6 +34,7 @@ import re
 import secrets
 
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 
 SECRET_BYTES = 32
 SECRET_LENGTH = 43  # base64url of 32 bytes, without padding
@@ -83,23 +90,30 @@ def new_otp() -> str:
     return f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
 
 
-def _otp_key() -> bytes:
-    # A key of its own, derived from SECRET_KEY, so the OTP MAC is never the same function as
-    # anything else Django signs with that key.
-    return hashlib.sha256(b"linkgate.otp:" + settings.SECRET_KEY.encode()).digest()
+# The purpose label of the OTP key: the MAC is never the same function as anything else Django
+# signs with SECRET_KEY (sessions, CSRF, signed cookies use other salts).
+_OTP_KEY_SALT = "linkgate.otp:"
 
 
-def otp_mac(link_id: object, otp: str) -> str:
-    """The stored form of an OTP: HMAC-SHA256(server key, link id + code)."""
-    message = f"{link_id}:{otp}".encode()
-    return hmac.new(_otp_key(), message, hashlib.sha256).hexdigest()
+def otp_mac(link_id: object, otp: str, *, secret: str | None = None) -> str:
+    """The stored form of an OTP: HMAC-SHA256 of link id + code, under the OTP key derived from
+    SECRET_KEY (or from `secret`, a fallback key)."""
+    return salted_hmac(
+        _OTP_KEY_SALT, f"{link_id}:{otp}", secret=secret, algorithm="sha256"
+    ).hexdigest()
 
 
 def otp_matches(stored_mac: str, link_id: object, candidate: object) -> bool:
-    """Constant-time check of a presented OTP against the stored MAC."""
+    """Constant-time check of a presented OTP against the stored MAC, under the current key and
+    each fallback key (SECRET_KEY_FALLBACKS)."""
     if not stored_mac or not isinstance(candidate, str) or not _OTP_SHAPE.match(candidate):
         return False
-    return hmac.compare_digest(stored_mac, otp_mac(link_id, candidate))
+    # Every key is tried, with no early exit: the work is the same whichever key (or none)
+    # made the MAC, so the answer's timing does not tell.
+    matched = False
+    for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        matched |= hmac.compare_digest(stored_mac, otp_mac(link_id, candidate, secret=secret))
+    return matched
 
 
 # A MAC no code can match: an HMAC-SHA256 hex digest is never 64 zeros in practice.

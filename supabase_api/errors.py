@@ -172,6 +172,6 @@ def exception_handler(exc: Exception, context: dict):
     if refusal is not None:
         return from_exception(context["request"], refusal)
     # Anything else (an unreachable database or limit store included) propagates to
-    # config.middleware.FaultBarrierMiddleware / config.errors.server_error, which answer 503 or
+    # config.middleware.FaultBarrierMiddleware / config.http_errors, which answer 503 or
     # 500 as JSON in this format: never a traceback.
     return None

@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.models import Account, AccountStatus
 from audit.actors import Actor
 from audit.models import AuditEvent
-from magiclinks.flows.partner_link import generate_partner_link
+from magiclinks.flows.partner_link import PartnerLinkOptions, generate_partner_link
 from magiclinks.models import LoginLink, Notification
 
 CHANGELIST = "admin:accounts_account_changelist"
@@ -32,7 +32,9 @@ def test_confirm_then_report_per_account(client, make):
     suspended = make.account(status=AccountStatus.SUSPENDED)
     limited = make.account(partner=make.partner(login_links_per_account_per_hour=1))
     make.account(partner=limited.partner, primary=make.user())  # untouched bystander
-    generate_partner_link(limited, actor=Actor.system("test"), send_notification=False)
+    generate_partner_link(
+        limited, PartnerLinkOptions(send_notification=False), actor=Actor.system("test")
+    )
     accounts = [fine, suspended, limited]
 
     confirm = run_action(client, accounts)

@@ -10,7 +10,7 @@ from audit.actors import Actor
 from audit.dashboard import last_24_hours
 from audit.models import AuditEvent
 from audit.recorder import build, record
-from magiclinks.flows.partner_link import generate_partner_link
+from magiclinks.flows.partner_link import PartnerLinkOptions, generate_partner_link
 from magiclinks.flows.redeem import redeem_secret
 from magiclinks.models import LinkKind
 
@@ -18,8 +18,12 @@ from magiclinks.models import LinkKind
 @pytest.mark.django_db
 def test_counts_cover_only_the_last_24_hours(make):
     account = make.account()
-    first = generate_partner_link(account, actor=Actor.system("t"), send_notification=False)
-    generate_partner_link(make.account(), actor=Actor.system("t"), send_notification=False)
+    first = generate_partner_link(
+        account, PartnerLinkOptions(send_notification=False), actor=Actor.system("t")
+    )
+    generate_partner_link(
+        make.account(), PartnerLinkOptions(send_notification=False), actor=Actor.system("t")
+    )
     redeem_secret(first.secret, kinds=[LinkKind.PARTNER_LOGIN])
     redeem_secret("x" * 43, kinds=[LinkKind.PARTNER_LOGIN])
     record("notification.failed", actor=Actor.system("mailer"))
@@ -36,7 +40,9 @@ def test_counts_cover_only_the_last_24_hours(make):
 
 @pytest.mark.django_db
 def test_index_shows_the_panel_to_audit_readers_only(client, make):
-    generate_partner_link(make.account(), actor=Actor.system("t"), send_notification=False)
+    generate_partner_link(
+        make.account(), PartnerLinkOptions(send_notification=False), actor=Actor.system("t")
+    )
     client.force_login(make.staff("audit.view_auditevent"))
     response = client.get(reverse("admin:index"))
     assert response.status_code == 200

@@ -11,7 +11,7 @@ from accounts.models import User
 from audit.actors import Actor
 from audit.models import AuditEvent
 from magiclinks.flows.issue import issue_link
-from magiclinks.flows.partner_link import generate_partner_link
+from magiclinks.flows.partner_link import PartnerLinkOptions, generate_partner_link
 from magiclinks.flows.redeem import redeem_secret
 from magiclinks.flows.revoke import revoke_link
 from magiclinks.models import LinkKind, LoginLink
@@ -80,7 +80,9 @@ def test_list_shows_computed_status_and_never_secrets(client, make, links):
 @pytest.mark.django_db
 def test_detail_page_hides_digest_and_otp_mac_and_notification_secret(client, make):
     account = make.account()
-    result = generate_partner_link(account, actor=Actor.system("t"), send_notification=True)
+    result = generate_partner_link(
+        account, PartnerLinkOptions(send_notification=True), actor=Actor.system("t")
+    )
     link = LoginLink.objects.get()
     LoginLink.objects.filter(pk=link.pk).update(otp_mac="f" * 64)
     client.force_login(make.staff(VIEW))

@@ -28,7 +28,8 @@ from magiclinks.flows.issue import issue_link
 from magiclinks.flows.redeem import redeem_secret
 from magiclinks.models import LinkKind, Notification
 from magiclinks.notifications.outbox import queue_link_email
-from magiclinks.notifications.tasks import redispatch_pending_notifications, send_notification
+from magiclinks.notifications.sweeper import redispatch_pending_notifications
+from magiclinks.notifications.tasks import send_notification
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from audit.activity import account_activity
 from audit.actors import Actor
 from audit.recorder import record
-from magiclinks.flows.partner_link import generate_partner_link
+from magiclinks.flows.partner_link import PartnerLinkOptions, generate_partner_link
 from magiclinks.flows.redeem import redeem_secret
 from magiclinks.models import LinkKind
 from tests.partner_api_support import error_of
@@ -29,7 +29,9 @@ def test_events_of_the_account_newest_first_with_all_fields(tenant, other_tenant
     secret = first.json()["login_link"].rsplit("/", 1)[1]
     tenant.api.post(f"/accounts/{tenant.account.pk}/login-link", {"send_notification": False})
     redeem_secret(secret, kinds=[LinkKind.PARTNER_LOGIN])  # invalidated → a failed redemption
-    generate_partner_link(other_tenant.account, actor=Actor.partner(other_tenant.partner))
+    generate_partner_link(
+        other_tenant.account, PartnerLinkOptions(), actor=Actor.partner(other_tenant.partner)
+    )
 
     response = activity(tenant)
     assert response.status_code == 200
@@ -80,7 +82,9 @@ def test_event_and_since_filters_and_paging(tenant, make):
 
 def test_staff_actor_is_shown_as_support(tenant, make):
     staff = make.user("agent@corp.example", is_staff=True)
-    generate_partner_link(tenant.account, actor=Actor.staff(staff), send_notification=False)
+    generate_partner_link(
+        tenant.account, PartnerLinkOptions(send_notification=False), actor=Actor.staff(staff)
+    )
     events = activity(tenant, event="login_link.generated").json()["events"]
     assert events[0]["actor"] == {"type": "staff", "label": "support"}
     assert "agent@corp.example" not in activity(tenant).content.decode()

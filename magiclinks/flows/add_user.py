@@ -15,8 +15,11 @@ from audit.recorder import record
 from ..models import LinkPurpose, NotificationKind
 from .conflicts import retry_on_conflict
 from .errors import AccountSuspended, UserExists
-from .people import person_for_partner
+from .people import PersonInput, person_for_partner
 from .welcome import WelcomeLink, issue_welcome_link
+
+# Each account has exactly one primary holder, created with it (create_account); the others.
+ADDABLE_ROLES = (MembershipRole.SPOUSE, MembershipRole.ADDITIONAL)
 
 
 @dataclass(frozen=True)
@@ -27,42 +30,32 @@ class AddedUser:
 
 def add_user(
     account: Account,
+    person: PersonInput,
     *,
+    role: MembershipRole = MembershipRole.ADDITIONAL,
     actor: Actor,
-    email: str,
-    first_name: str,
-    last_name: str,
-    role: str = MembershipRole.ADDITIONAL,
-    send_invitation: bool = True,
 ) -> AddedUser:
-    """Raises AccountSuspended, UserExists or EmailInUse; writes nothing then.
+    """Add `person` with `role` (one of ADDABLE_ROLES); `person.notify` emails the invitation.
+    Raises AccountSuspended, UserExists or EmailInUse; writes nothing then.
 
     A concurrent request creating the same new address (another partner's) makes the insert
     fail; the flow then runs again and decides as a later request would (see .conflicts)."""
-    if role not in {MembershipRole.SPOUSE, MembershipRole.ADDITIONAL}:
-        raise ValueError("role must be spouse or additional")
-    return retry_on_conflict(
-        lambda: _add(account, actor, email, first_name, last_name, role, send_invitation)
-    )
+    return retry_on_conflict(lambda: _add(account, person, role, actor))
 
 
-def _add(
-    account: Account,
-    actor: Actor,
-    email: str,
-    first_name: str,
-    last_name: str,
-    role: str,
-    send_invitation: bool,
-) -> AddedUser:
+def _add(account: Account, person: PersonInput, role: MembershipRole, actor: Actor) -> AddedUser:
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         if locked.is_suspended:
             raise AccountSuspended("This account is suspended; users cannot be added to it.")
-        if Membership.objects.filter(account=locked, user__email=email).exists():
+        if Membership.objects.filter(account=locked, user__email=person.email).exists():
             raise UserExists()
         user = person_for_partner(
-            locked.partner, actor=actor, email=email, first_name=first_name, last_name=last_name
+            locked.partner,
+            actor=actor,
+            email=person.email,
+            first_name=person.first_name,
+            last_name=person.last_name,
         )
         membership = Membership.objects.create(account=locked, user=user, role=role)
         record(
@@ -78,7 +71,7 @@ def _add(
             user,
             actor=actor,
             purpose=LinkPurpose.ADDITIONAL_USER,
-            notify=send_invitation,
+            notify=person.notify,
             notification_kind=NotificationKind.USER_ADDED,
         )
     return AddedUser(membership=membership, welcome=welcome)

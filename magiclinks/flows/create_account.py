@@ -17,16 +17,8 @@ from audit.recorder import record
 from ..models import LinkPurpose, NotificationKind
 from .conflicts import retry_on_conflict
 from .errors import AccountExists, UserExists
-from .people import person_for_partner
+from .people import PersonInput, person_for_partner
 from .welcome import WelcomeLink, issue_welcome_link
-
-
-@dataclass(frozen=True)
-class PersonInput:
-    email: str
-    first_name: str
-    last_name: str
-    notify: bool = True
 
 
 @dataclass(frozen=True)

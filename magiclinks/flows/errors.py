@@ -1,7 +1,9 @@
 """Typed refusals of the account and partner-link flows.
 
-Each is raised before anything is written; the API turns it into its error envelope and the
-admin into a message. Messages never contain secrets.
+A flow that raises one leaves nothing written: it refuses before its first write, or inside its
+transaction, which the refusal rolls back. Each API maps them to its own wire format at its edge
+(the Partner API in one table, magiclinks.partner_api.errors.FLOW_ERRORS), the admin to a message
+(magiclinks.staff.outcomes). They carry no HTTP status and messages never contain secrets.
 """
 
 

@@ -23,9 +23,8 @@ Every request with a known link or a known address is audited (`login_link.fresh
 with the outcome); the typed address itself is never stored.
 """
 
+import dataclasses
 from dataclasses import dataclass
-
-from django.conf import settings
 
 from accounts.models import Account, Membership, User, normalize_email_address
 from accounts.protection import is_protected
@@ -35,7 +34,13 @@ from audit.recorder import record
 
 from ..models import InvalidationReason, LinkKind, LinkPurpose, LinkStatus, LoginLink
 from .errors import AccountSuspended, InvalidRedirect, UserNotEligible, UserNotOnAccount
-from .partner_link import MAX_EXPIRY_HOURS, MIN_EXPIRY_HOURS, generate_partner_link
+from .partner_link import (
+    DEFAULT_EXPIRY_HOURS,
+    MAX_EXPIRY_HOURS,
+    MIN_EXPIRY_HOURS,
+    PartnerLinkOptions,
+    generate_partner_link,
+)
 from .sign_in import find_link
 
 MAX_ACCOUNTS_FOR_UNKNOWN_LINK = 3
@@ -51,7 +56,7 @@ class Outcome:
 
 def _lifetime_hours(old: LoginLink | None) -> int:
     if old is None:
-        return settings.PARTNER_LINK_DEFAULT_HOURS
+        return DEFAULT_EXPIRY_HOURS
     hours = round((old.expires_at - old.created_at).total_seconds() / 3600)
     return min(max(hours, MIN_EXPIRY_HOURS), MAX_EXPIRY_HOURS)
 
@@ -73,19 +78,19 @@ def _issue(user: User, account: Account, old: LoginLink | None) -> Outcome:
     refusal = _refusal(user, account)
     if refusal:
         return Outcome(account, False, refusal)
-    options = {
-        "actor": SELF_SERVICE,
-        "user_email": user.email,
-        "expiry_hours": _lifetime_hours(old),
-        "purpose": LinkPurpose.EXPIRED_LINK,
-        "self_service": True,
-    }
+    options = PartnerLinkOptions(
+        user_email=user.email,
+        expiry_hours=_lifetime_hours(old),
+        purpose=LinkPurpose.EXPIRED_LINK,
+        redirect_url=old.redirect_url if old else None,
+    )
     try:
         try:
-            generate_partner_link(account, redirect_url=old.redirect_url if old else "", **options)
+            generate_partner_link(account, options, actor=SELF_SERVICE, self_service=True)
         except InvalidRedirect:
             # The partner no longer permits the old destination: send the link without it.
-            generate_partner_link(account, **options)
+            without_redirect = dataclasses.replace(options, redirect_url=None)
+            generate_partner_link(account, without_redirect, actor=SELF_SERVICE, self_service=True)
     except AccountSuspended:
         return Outcome(account, False, "account_suspended")
     except UserNotOnAccount:

@@ -1,8 +1,12 @@
 """Generate a login link for a user on a partner's account (Partner API, admin button).
 
 API-agnostic: the Partner API calls it with Actor.partner(...), the Django admin's "Generate
-login link" with Actor.staff(user). Order matters:
-1. validate everything (suspension, user, expiry, purpose, redirect) — nothing counted yet;
+login link" with Actor.staff(user), both with a `PartnerLinkOptions` their edge built from
+validated input (the API's GenerateLinkSerializer, the admin's forms), so the shape of the input
+(expiry bounds, purpose, types) is checked once, there. The flow checks what needs the database.
+Order matters:
+1. check the account (suspension), the user (on the account, not staff) and the redirect against
+   the partner's permitted domains — nothing counted yet;
 2. count the per-account limit (10 links/hour by default) — last, so refused requests do not use
    up the allowance, and atomically in the cache, so 30 simultaneous requests issue exactly 10;
 3. issue the link (invalidating the user's earlier ones) and queue the email in one transaction.
@@ -11,39 +15,47 @@ A member who became staff or superuser after joining the account gets no link (U
 the browser session a partner link starts is the session the Django admin uses.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 
 from accounts import limits
-from accounts.models import Account, Membership, MembershipRole, User, normalize_email_address
+from accounts.models import Account, Membership, MembershipRole, User
 from accounts.protection import is_protected
 from accounts.redirects import validate_partner_redirect
 from audit.actors import Actor
 
 from ..link_urls import link_url
-from ..models import LinkKind, LinkPurpose, LoginLink, NotificationKind
+from ..models import LinkKind, LoginLink, NotificationKind
 from ..notifications.outbox import queue_link_email
-from .errors import (
-    AccountSuspended,
-    FlowError,
-    InvalidRedirect,
-    UserNotEligible,
-    UserNotOnAccount,
-)
+from .errors import AccountSuspended, InvalidRedirect, UserNotEligible, UserNotOnAccount
 from .issue import IssuedLink, issue_link
 
+# The lifetime of a partner link in hours: the one place for the bounds and the default (the
+# Partner API contract's 1–168, default 168; also the 7-day link a new member gets).
 MIN_EXPIRY_HOURS = 1
 MAX_EXPIRY_HOURS = 168
+DEFAULT_EXPIRY_HOURS = MAX_EXPIRY_HOURS
 ACCOUNT_LINK_LIMIT = "account_login_links"
 HOUR = 3600
 DEFAULT_NOTIFICATION_SETTINGS = {"partner_branded": True, "include_instructions": True}
 
 
-class InvalidLinkOptions(FlowError):
-    message = "The login link options are invalid."
+@dataclass(frozen=True)
+class PartnerLinkOptions:
+    """What the caller asks for, already validated by its edge: `user_email` normalized (None: the
+    primary user), `expiry_hours` within MIN..MAX_EXPIRY_HOURS, `purpose` a LinkPurpose or None,
+    `notification_settings` the rendering options of the email (merged over the defaults)."""
+
+    user_email: str | None = None
+    expiry_hours: int = DEFAULT_EXPIRY_HOURS
+    purpose: str | None = None
+    redirect_url: str | None = None
+    send_notification: bool = True
+    notification_settings: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -67,12 +79,11 @@ class PartnerLinkResult:
         return self.issued.invalidated_count
 
 
-def _target_user(account: Account, user_email: str | None) -> User:
+def _target_user(account: Account, wanted: str | None) -> User:
     # A no-op when the caller already prefetched the memberships (the Partner API does).
     prefetch_related_objects(
         [account], Prefetch("memberships", Membership.objects.select_related("user"))
     )
-    wanted = normalize_email_address(user_email) if user_email else None
     for membership in account.memberships.all():
         if membership.user.email == wanted if wanted else membership.role == MembershipRole.PRIMARY:
             if is_protected(membership.user):
@@ -83,31 +94,15 @@ def _target_user(account: Account, user_email: str | None) -> User:
     raise UserNotOnAccount()
 
 
-def _check_options(expiry_hours: int, purpose: str | None) -> None:
-    if isinstance(expiry_hours, bool) or not isinstance(expiry_hours, int):
-        raise InvalidLinkOptions("expiry_hours must be an integer.")
-    if not MIN_EXPIRY_HOURS <= expiry_hours <= MAX_EXPIRY_HOURS:
-        raise InvalidLinkOptions(
-            f"expiry_hours must be between {MIN_EXPIRY_HOURS} and {MAX_EXPIRY_HOURS}."
-        )
-    if purpose is not None and purpose not in LinkPurpose.values:
-        raise InvalidLinkOptions("purpose is not one of the allowed values.")
-
-
 def generate_partner_link(
     account: Account,
+    options: PartnerLinkOptions,
     *,
     actor: Actor,
-    user_email: str | None = None,
-    expiry_hours: int = MAX_EXPIRY_HOURS,
-    purpose: str | None = None,
-    redirect_url: str | None = None,
-    send_notification: bool = True,
-    notification_settings: dict | None = None,
     self_service: bool = False,
 ) -> PartnerLinkResult:
-    """Issue a partner_login link; raises AccountSuspended, UserNotOnAccount, InvalidRedirect,
-    InvalidLinkOptions or limits.RateLimitExceeded (and writes nothing then).
+    """Issue a partner_login link; raises AccountSuspended, UserNotOnAccount, UserNotEligible,
+    InvalidRedirect or limits.RateLimitExceeded (and writes nothing then).
 
     `self_service`: the person asked for it on a dead link's page (flows.fresh_link). It is not
     counted against the account's hourly allowance, which is the partner's budget (the form has
@@ -115,13 +110,14 @@ def generate_partner_link(
     """
     if account.is_suspended:
         raise AccountSuspended()
-    _check_options(expiry_hours, purpose)
-    user = _target_user(account, user_email)
+    user = _target_user(account, options.user_email)
     partner = account.partner
     safe_redirect = ""
-    if redirect_url:
+    if options.redirect_url:
         try:
-            safe_redirect = validate_partner_redirect(redirect_url, partner.permitted_domains)
+            safe_redirect = validate_partner_redirect(
+                options.redirect_url, partner.permitted_domains
+            )
         except ValueError as exc:
             raise InvalidRedirect(str(exc)) from exc
 
@@ -143,24 +139,24 @@ def generate_partner_link(
             user=user,
             kind=LinkKind.PARTNER_LOGIN,
             actor=actor,
-            lifetime=timedelta(hours=expiry_hours),
+            lifetime=timedelta(hours=options.expiry_hours),
             account=account,
-            purpose=purpose or "",
+            purpose=options.purpose or "",
             redirect_url=safe_redirect,
-            details={"send_notification": send_notification},
+            details={"send_notification": options.send_notification},
             self_service=self_service,
         )
-        if send_notification:
+        if options.send_notification:
             queue_link_email(
                 issued,
                 kind=NotificationKind.PARTNER_LOGIN_LINK,
                 actor=actor,
-                options={**DEFAULT_NOTIFICATION_SETTINGS, **(notification_settings or {})},
+                options={**DEFAULT_NOTIFICATION_SETTINGS, **options.notification_settings},
             )
     return PartnerLinkResult(
         issued=issued,
         user=user,
         url=link_url(issued.link, issued.secret),
-        expiry_hours=expiry_hours,
-        notification_queued=send_notification,
+        expiry_hours=options.expiry_hours,
+        notification_queued=options.send_notification,
     )

@@ -10,12 +10,25 @@ claimed and wiped; otherwise the address is refused (EmailInUse). Staff and supe
 partner.
 """
 
+from dataclasses import dataclass
+
 from accounts.models import Membership, Partner, User
 from accounts.protection import is_protected
 from audit.actors import Actor
 
 from .claim import claim_user, is_claimable, lock_user
 from .errors import EmailInUse
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    """A person a partner puts on an account, as its edge validated them: `email` normalized,
+    names within the contract's bounds; `notify` emails them their first link."""
+
+    email: str
+    first_name: str
+    last_name: str
+    notify: bool = True
 
 
 def person_for_partner(

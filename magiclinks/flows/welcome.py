@@ -7,8 +7,6 @@ transaction, so the link, its audit events and the outbox row commit with the me
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
-
 from accounts.models import Account, User
 from audit.actors import Actor
 
@@ -16,6 +14,7 @@ from ..link_urls import link_url
 from ..models import LinkKind
 from ..notifications.outbox import queue_link_email
 from .issue import IssuedLink, issue_link
+from .partner_link import DEFAULT_EXPIRY_HOURS, DEFAULT_NOTIFICATION_SETTINGS
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ def issue_welcome_link(
         user=user,
         kind=LinkKind.PARTNER_LOGIN,
         actor=actor,
-        lifetime=timedelta(hours=settings.PARTNER_LINK_DEFAULT_HOURS),
+        lifetime=timedelta(hours=DEFAULT_EXPIRY_HOURS),
         account=account,
         purpose=purpose,
     )
@@ -47,7 +46,7 @@ def issue_welcome_link(
             issued,
             kind=notification_kind,
             actor=actor,
-            options={"partner_branded": True, "include_instructions": True},
+            options=DEFAULT_NOTIFICATION_SETTINGS,
         )
     return WelcomeLink(
         issued=issued, url=link_url(issued.link, issued.secret), notification_queued=notify

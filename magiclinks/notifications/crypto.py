@@ -1,20 +1,45 @@
 """Encryption of a link secret while it waits in the outbox (Fernet from `cryptography`).
 
-The key is derived from SECRET_KEY with a purpose label, so the outbox key is never the key
-anything else uses. The ciphertext lives only until the email is sent, then it is wiped.
+The Fernet key is derived from SECRET_KEY with HKDF (RFC 5869, `cryptography`) and a purpose
+label, so the outbox key is never the key anything else uses. Sealing uses the key of the current
+SECRET_KEY; opening tries it, then the key of every SECRET_KEY_FALLBACKS entry (`MultiFernet`),
+so rotating SECRET_KEY (old key moved to the fallbacks) does not make the queued emails fail.
+The ciphertext lives only until the email is sent, then it is wiped.
 """
 
 import base64
 import hashlib
 import json
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
+_PURPOSE = b"linkgate.notifications.outbox"
 
-def _fernet() -> Fernet:
-    raw = hashlib.sha256(b"linkgate.outbox:" + settings.SECRET_KEY.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(raw))
+
+def _fernet_key(secret: str) -> bytes:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_PURPOSE).derive(
+        secret.encode()
+    )
+    return base64.urlsafe_b64encode(key)
+
+
+def _earlier_fernet_key(secret: str) -> bytes:
+    # Transitional, for opening only: rows sealed before the HKDF derivation, whose key was
+    # SHA-256("linkgate.outbox:" + SECRET_KEY). A pending row is sent or given up within
+    # NOTIFICATION_MAX_ATTEMPTS retries (minutes), so this can go one release later.
+    return base64.urlsafe_b64encode(hashlib.sha256(b"linkgate.outbox:" + secret.encode()).digest())
+
+
+def _fernet() -> MultiFernet:
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    # MultiFernet encrypts with the first key and decrypts with any of them.
+    return MultiFernet(
+        [Fernet(_fernet_key(key)) for key in keys]
+        + [Fernet(_earlier_fernet_key(key)) for key in keys]
+    )
 
 
 def seal(secret: str, otp: str | None = None) -> bytes:

@@ -1,12 +1,10 @@
 """Queueing an email: the outbox row is written in the caller's transaction.
 
 `queue_link_email()` is called by every flow that issues a link for somebody to receive by mail.
-It stores the secret encrypted on the row and asks Celery to send it once the transaction
-commits. The task gets only the row id. If the broker is down at that moment, nothing is lost:
-the row stays `pending` and the beat task re-dispatches it.
+It stores the secret encrypted on the row and, once the transaction commits, hands the row id
+to Celery (.dispatch). If the broker is down at that moment, nothing is lost: the row stays
+`pending` and the sweeper's beat task re-dispatches it.
 """
-
-import logging
 
 from django.db import transaction
 
@@ -16,9 +14,8 @@ from audit.recorder import record
 from ..flows.issue import IssuedLink
 from ..models import LinkKind, Notification, NotificationKind
 from . import crypto
+from .dispatch import dispatch
 from .rendering import subject_for
-
-logger = logging.getLogger(__name__)
 
 
 def queue_link_email(
@@ -56,19 +53,3 @@ def queue_link_email(
         )
         transaction.on_commit(lambda: dispatch(notification.pk))
     return notification
-
-
-def dispatch(notification_id: int) -> bool:
-    """Hand a notification to Celery; False (and the row stays pending) if the broker is down."""
-    from .tasks import send_notification
-
-    try:
-        send_notification.delay(notification_id)
-    except Exception as exc:  # kombu raises many types; every one means "try again later"
-        logger.warning(
-            "broker unavailable, notification %s left pending: %s",
-            notification_id,
-            type(exc).__name__,
-        )
-        return False
-    return True

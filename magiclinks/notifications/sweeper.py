@@ -1,4 +1,4 @@
-"""The outbox sweeper: hand stranded `pending` rows to Celery again.
+"""The outbox sweeper and its beat task: hand stranded `pending` rows to Celery again.
 
 A row is stranded when its first dispatch never reached a worker (the broker was down at commit,
 a worker lost the message) or when a retry could not be scheduled. The query walks the partial
@@ -9,12 +9,13 @@ state, so a row that is in fact still queued is simply skipped by whichever task
 
 from datetime import timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ..models import Notification, NotificationStatus
-from .outbox import dispatch
+from .dispatch import dispatch
 
 BATCH_SIZE = 500
 
@@ -57,3 +58,9 @@ def redispatch_pending(older_than_seconds: int | None = None) -> int:
         )
         sent += 1
     return sent
+
+
+@shared_task(name="magiclinks.notifications.redispatch_pending")
+def redispatch_pending_notifications(older_than_seconds: int | None = None) -> int:
+    """Beat task: re-dispatch rows pending for over NOTIFICATION_PENDING_AFTER_SECONDS."""
+    return redispatch_pending(older_than_seconds)

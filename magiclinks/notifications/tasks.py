@@ -1,9 +1,10 @@
-"""Celery tasks of the outbox. They receive row ids only, never a secret.
+"""The outbox's delivery task. It receives a row id only, never a secret.
 
 `send_notification` makes one delivery attempt and, when it failed for a reason worth retrying,
 schedules the next one with exponential backoff and full jitter (Celery's own helper). The number
 of attempts is counted on the row, not in the Celery message, so duplicates and re-dispatches
-cannot multiply it beyond NOTIFICATION_MAX_ATTEMPTS.
+cannot multiply it beyond NOTIFICATION_MAX_ATTEMPTS. (The sweeper's beat task lives with the
+sweeper, magiclinks.notifications.sweeper, which enqueues through .dispatch like the outbox.)
 """
 
 import logging
@@ -14,7 +15,6 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from .delivery import Outcome, attempt
-from .sweeper import redispatch_pending
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +46,3 @@ def send_notification(self, notification_id: int) -> str:
             type(exc).__name__,
         )
         return outcome
-
-
-@shared_task(name="magiclinks.notifications.redispatch_pending")
-def redispatch_pending_notifications(older_than_seconds: int | None = None) -> int:
-    """Beat task: re-dispatch rows pending for over NOTIFICATION_PENDING_AFTER_SECONDS."""
-    return redispatch_pending(older_than_seconds)

@@ -9,19 +9,18 @@ speaks Supabase's error format.
 
 import logging
 
-from django.db import InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from accounts.limits import LimitStoreUnavailable, RateLimitExceeded
+from accounts.limits import RateLimitExceeded
+from config.http_errors import RETRY_AFTER_SECONDS, UNAVAILABLE, Failure, HttpFailure
 from magiclinks.flows import errors as flow_errors
-from magiclinks.flows.partner_link import ACCOUNT_LINK_LIMIT, InvalidLinkOptions
+from magiclinks.flows.partner_link import ACCOUNT_LINK_LIMIT
 
 logger = logging.getLogger(__name__)
-SERVICE_RETRY_AFTER_SECONDS = 5
 
 
 def error_body(code: str, message: str, details: dict | None = None) -> dict:
@@ -81,19 +80,18 @@ def flatten_field_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "body": [str(detail)]}
 
 
-_FLOW_ERRORS: list[tuple[type[Exception], int, str]] = [
-    (flow_errors.AccountSuspended, 403, "ACCOUNT_SUSPENDED"),
-    (flow_errors.UserNotOnAccount, 404, "USER_NOT_FOUND"),
-    (flow_errors.UserNotEligible, 403, "USER_NOT_ELIGIBLE"),
-    (flow_errors.AccountExists, 409, "ACCOUNT_EXISTS"),
-    (flow_errors.UserExists, 409, "USER_EXISTS"),
-    (flow_errors.EmailInUse, 409, "EMAIL_IN_USE"),
-    (flow_errors.PrimaryUserMissing, 404, "USER_NOT_FOUND"),
-]
-_FIELD_ERRORS: list[tuple[type[Exception], str]] = [
-    (flow_errors.InvalidRedirect, "redirect_url"),
-    (InvalidLinkOptions, "body"),
-]
+# The one table from the flows' typed refusals to the contract: (status, code, field). With a
+# field, the refusal is a VALIDATION_ERROR about that field, reported like a serializer's.
+FLOW_ERRORS: dict[type[flow_errors.FlowError], tuple[int, str, str | None]] = {
+    flow_errors.AccountSuspended: (403, "ACCOUNT_SUSPENDED", None),
+    flow_errors.UserNotEligible: (403, "USER_NOT_ELIGIBLE", None),
+    flow_errors.UserNotOnAccount: (404, "USER_NOT_FOUND", None),
+    flow_errors.PrimaryUserMissing: (404, "USER_NOT_FOUND", None),
+    flow_errors.AccountExists: (409, "ACCOUNT_EXISTS", None),
+    flow_errors.UserExists: (409, "USER_EXISTS", None),
+    flow_errors.EmailInUse: (409, "EMAIL_IN_USE", None),
+    flow_errors.InvalidRedirect: (400, "VALIDATION_ERROR", "redirect_url"),
+}
 _DRF_CODES: list[tuple[type[Exception], str]] = [
     (exceptions.ParseError, "INVALID_JSON"),
     (exceptions.NotAuthenticated, "INVALID_API_KEY"),
@@ -108,6 +106,17 @@ _DRF_CODES: list[tuple[type[Exception], str]] = [
 
 def _response(status: int, code: str, message: str, details=None, headers=None) -> Response:
     return Response(error_body(code, message, details), status=status, headers=headers)
+
+
+def _flow_error(exc: flow_errors.FlowError) -> Response | None:
+    mapped = next((FLOW_ERRORS[cls] for cls in type(exc).__mro__ if cls in FLOW_ERRORS), None)
+    if mapped is None:
+        return None  # a refusal no Partner API flow raises: a bug, answered as 500 below
+    status, code, field = mapped
+    if field is not None:
+        details = {"fields": {field: [exc.message]}}
+        return _response(status, code, "The request is invalid.", details)
+    return _response(status, code, exc.message)
 
 
 def _rate_limited(exc: RateLimitExceeded) -> Response:
@@ -163,14 +172,11 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         return _drf_error(exc)
     if isinstance(exc, RateLimitExceeded):
         return _rate_limited(exc)
-    for cls, status, code in _FLOW_ERRORS:
-        if isinstance(exc, cls):
-            return _response(status, code, exc.message)
-    for cls, field in _FIELD_ERRORS:
-        if isinstance(exc, cls):
-            details = {"fields": {field: [exc.message]}}
-            return _response(400, "VALIDATION_ERROR", "The request is invalid.", details)
-    if isinstance(exc, LimitStoreUnavailable | OperationalError | InterfaceError):
+    if isinstance(exc, flow_errors.FlowError):
+        response = _flow_error(exc)
+        if response is not None:
+            return response
+    if isinstance(exc, UNAVAILABLE):
         # Fail closed and say so: a dependency is down, the client may retry shortly.
         logger.warning("partner API dependency unavailable: %s", type(exc).__name__)
         return _response(
@@ -178,14 +184,32 @@ def exception_handler(exc: Exception, context: dict) -> Response:
             "SERVICE_UNAVAILABLE",
             "The service is temporarily unavailable. Please retry shortly.",
             None,
-            {"Retry-After": str(SERVICE_RETRY_AFTER_SECONDS)},
+            {"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     # Logged with its traceback for operators; the client gets the envelope only.
     logger.exception("unhandled error in the Partner API")
     return _response(500, "INTERNAL_ERROR", "An unexpected error occurred. It has been logged.")
 
 
+# config.http_errors' failures (404, 405, 413, 500 and 503 outside the views) in the envelope.
+_HTTP_FAILURES: dict[Failure, tuple[str, str | None]] = {
+    Failure.NOT_FOUND: ("NOT_FOUND", None),
+    Failure.METHOD_NOT_ALLOWED: ("METHOD_NOT_ALLOWED", None),
+    Failure.PAYLOAD_TOO_LARGE: ("PAYLOAD_TOO_LARGE", None),
+    Failure.SERVER_ERROR: ("INTERNAL_ERROR", "An unexpected error occurred. It has been logged."),
+    Failure.SERVICE_UNAVAILABLE: ("SERVICE_UNAVAILABLE", None),
+}
+
+
+def render_http_failure(request: HttpRequest, failure: HttpFailure) -> JsonResponse:
+    """The Partner API's renderer for config.http_errors (registered by magiclinks.apps)."""
+    code, message = _HTTP_FAILURES[failure.kind]
+    return error_response(
+        failure.status, code, message or failure.message, failure.details, failure.headers
+    )
+
+
 @csrf_exempt  # an API 404 must not turn into Django's HTML CSRF page for POSTs
-def not_found_view(request, *args, **kwargs) -> JsonResponse:
+def not_found_view(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Catch-all under /v1beta: JSON 404 for unknown paths, even with DEBUG on."""
     return error_response(404, "NOT_FOUND", "No such endpoint.")

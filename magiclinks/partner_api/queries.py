@@ -58,10 +58,3 @@ def account_links(
 
 def account_link(account: Account, link_id: str) -> LoginLink | None:
     return LoginLink.objects.select_related("user").filter(account=account, pk=link_id).first()
-
-
-def page(queryset: QuerySet, *, limit: int, offset: int) -> tuple[list, int, bool]:
-    """One page of `queryset` with the total count and whether more follow."""
-    total = queryset.count()
-    items = list(queryset[offset : offset + limit]) if offset < total else []
-    return items, total, offset + len(items) < total

@@ -7,6 +7,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
+from ..flows.partner_link import MAX_EXPIRY_HOURS
+
 
 class PartnerKeyScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.authentication.PartnerKeyAuthentication"
@@ -48,7 +50,11 @@ EXAMPLES: dict[str, OpenApiExample] = {
         "Validation error",
         "VALIDATION_ERROR",
         "The request is invalid.",
-        {"fields": {"expiry_hours": ["Ensure this value is less than or equal to 168."]}},
+        {
+            "fields": {
+                "expiry_hours": [f"Ensure this value is less than or equal to {MAX_EXPIRY_HOURS}."]
+            }
+        },
     ),
     "INVALID_JSON": _example(
         "Invalid JSON", "INVALID_JSON", "The request body must be a JSON object."

@@ -1,10 +1,22 @@
-"""Request bodies and query strings of the Partner API, with every bound the contract sets."""
+"""Request bodies and query strings of the Partner API, with every bound the contract sets.
+
+This is the Partner API's one validation of its input: each body serializer hands its flow the
+typed value the flow takes (`options()`, `person()`…), and the flows check only what needs the
+database (suspension, membership, the partner's redirect domains).
+"""
 
 from rest_framework import serializers
 
 from accounts.models import AccountStatus, MembershipRole
 
-from ..flows.partner_link import MAX_EXPIRY_HOURS, MIN_EXPIRY_HOURS
+from ..flows.add_user import ADDABLE_ROLES
+from ..flows.partner_link import (
+    DEFAULT_EXPIRY_HOURS,
+    MAX_EXPIRY_HOURS,
+    MIN_EXPIRY_HOURS,
+    PartnerLinkOptions,
+)
+from ..flows.people import PersonInput
 from ..models import LinkPurpose, LinkStatus
 from .fields import (
     StrictBooleanField,
@@ -14,13 +26,17 @@ from .fields import (
     StrictIntegerField,
     StrictSerializer,
 )
+from .pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
 NAME_MAX = 50
-MAX_OFFSET = 2**31 - 1
 
 
 def _name() -> StrictCharField:
     return StrictCharField(max_length=NAME_MAX)
+
+
+def _person(data: dict, notify_field: str) -> PersonInput:
+    return PersonInput(data["email"], data["first_name"], data["last_name"], data[notify_field])
 
 
 class SpouseSerializer(StrictSerializer):
@@ -37,16 +53,28 @@ class CreateAccountSerializer(StrictSerializer):
     spouse = SpouseSerializer(required=False)
     send_notification = StrictBooleanField(default=False)
 
+    def primary(self) -> PersonInput:
+        return _person(self.validated_data, "send_notification")
+
+    def spouse_person(self) -> PersonInput | None:
+        spouse = self.validated_data.get("spouse")
+        return _person(spouse, "send_invitation") if spouse else None
+
 
 class AddUserSerializer(StrictSerializer):
     email = StrictEmailField()
     first_name = _name()
     last_name = _name()
     role = StrictChoiceField(
-        choices=[MembershipRole.SPOUSE.value, MembershipRole.ADDITIONAL.value],
-        default=MembershipRole.ADDITIONAL.value,
+        choices=[role.value for role in ADDABLE_ROLES], default=MembershipRole.ADDITIONAL.value
     )
     send_invitation = StrictBooleanField(default=True)
+
+    def person(self) -> PersonInput:
+        return _person(self.validated_data, "send_invitation")
+
+    def member_role(self) -> MembershipRole:
+        return MembershipRole(self.validated_data["role"])
 
 
 class NotificationSettingsSerializer(StrictSerializer):
@@ -63,7 +91,7 @@ class NotificationSettingsSerializer(StrictSerializer):
 class GenerateLinkSerializer(StrictSerializer):
     user_email = StrictEmailField(required=False, allow_null=True)
     expiry_hours = StrictIntegerField(
-        min_value=MIN_EXPIRY_HOURS, max_value=MAX_EXPIRY_HOURS, default=MAX_EXPIRY_HOURS
+        min_value=MIN_EXPIRY_HOURS, max_value=MAX_EXPIRY_HOURS, default=DEFAULT_EXPIRY_HOURS
     )
     purpose = StrictChoiceField(choices=LinkPurpose.values, required=False, allow_null=True)
     # Checked against the partner's permitted domains by the flow (accounts.redirects).
@@ -71,9 +99,22 @@ class GenerateLinkSerializer(StrictSerializer):
     send_notification = StrictBooleanField(default=True)
     notification_settings = NotificationSettingsSerializer(required=False, allow_null=True)
 
+    def options(self) -> PartnerLinkOptions:
+        data = self.validated_data
+        return PartnerLinkOptions(
+            user_email=data.get("user_email"),
+            expiry_hours=data["expiry_hours"],
+            purpose=data.get("purpose"),
+            redirect_url=data.get("redirect_url"),
+            send_notification=data["send_notification"],
+            notification_settings=dict(data.get("notification_settings") or {}),
+        )
+
 
 class PageQuerySerializer(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, max_value=100, default=50)
+    """The page of a list (pagination.PartnerApiPagination takes the validated values)."""
+
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
     offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
 
 

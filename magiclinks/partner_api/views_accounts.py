@@ -8,9 +8,10 @@ from rest_framework.response import Response
 from audit.actors import Actor
 
 from ..flows.add_user import add_user
-from ..flows.create_account import PersonInput, create_account
+from ..flows.create_account import create_account
 from . import queries
 from .base import PartnerApiView
+from .pagination import paginated_response
 from .representations import (
     AccountListSerializer,
     AccountSerializer,
@@ -39,9 +40,9 @@ class AccountsView(PartnerApiView):
         accounts = queries.partner_accounts(
             self.key.partner, status=params.get("status"), email=params.get("email")
         )
-        items, total, more = queries.page(accounts, limit=params["limit"], offset=params["offset"])
-        body = {"accounts": items, "total_count": total, "has_more": more}
-        return Response(AccountListSerializer(body).data)
+        return paginated_response(
+            accounts, request, items_key="accounts", item_serializer=AccountSerializer, query=params
+        )
 
     @extend_schema(
         operation_id="createAccount",
@@ -90,22 +91,11 @@ class AccountsView(PartnerApiView):
     def post(self, request: Request) -> Response:
         body = CreateAccountSerializer(data=self.json_body())
         body.is_valid(raise_exception=True)
-        data = body.validated_data
-        spouse = data.get("spouse")
         created = create_account(
             self.key.partner,
             actor=Actor.partner(self.key.partner),
-            primary=PersonInput(
-                data["email"], data["first_name"], data["last_name"], data["send_notification"]
-            ),
-            spouse=PersonInput(
-                spouse["email"],
-                spouse["first_name"],
-                spouse["last_name"],
-                spouse["send_invitation"],
-            )
-            if spouse
-            else None,
+            primary=body.primary(),
+            spouse=body.spouse_person(),
         )
         return Response(CreatedAccountSerializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -165,5 +155,7 @@ class AccountUsersView(PartnerApiView):
         account = self.account(account_id)
         body = AddUserSerializer(data=self.json_body())
         body.is_valid(raise_exception=True)
-        added = add_user(account, actor=Actor.partner(self.key.partner), **body.validated_data)
+        added = add_user(
+            account, body.person(), role=body.member_role(), actor=Actor.partner(self.key.partner)
+        )
         return Response(AddedUserSerializer(added).data, status=status.HTTP_201_CREATED)

@@ -4,10 +4,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.activity import account_activity
+from audit.activity import ActivityEventSerializer, account_activity
 
-from . import queries
 from .base import PartnerApiView
+from .pagination import paginated_response
 from .representations import ActivitySerializer
 from .schema import error_responses
 from .serializers import ActivityQuerySerializer
@@ -29,7 +29,10 @@ class ActivityView(PartnerApiView):
         account = self.account(account_id)
         params = self.query(ActivityQuerySerializer)
         events = account_activity(account.pk, event=params.get("event"), since=params.get("since"))
-        items, total, more = queries.page(events, limit=params["limit"], offset=params["offset"])
-        return Response(
-            ActivitySerializer({"events": items, "total_count": total, "has_more": more}).data
+        return paginated_response(
+            events,
+            request,
+            items_key="events",
+            item_serializer=ActivityEventSerializer,
+            query=params,
         )

@@ -14,6 +14,7 @@ from ..flows.revoke import revoke_link
 from . import queries
 from .base import PartnerApiView
 from .errors import ApiError
+from .pagination import paginated_response
 from .representations import LinkListSerializer, LinkSummarySerializer, LoginLinkSerializer
 from .schema import BODY_ERRORS, error_responses
 from .serializers import GenerateLinkSerializer, LinkListQuerySerializer
@@ -85,7 +86,7 @@ class LoginLinkView(PartnerApiView):
         body = GenerateLinkSerializer(data=self.json_body())
         body.is_valid(raise_exception=True)
         result = generate_partner_link(
-            account, actor=Actor.partner(self.key.partner), **body.validated_data
+            account, body.options(), actor=Actor.partner(self.key.partner)
         )
         return Response(LoginLinkSerializer(result).data, status=status.HTTP_201_CREATED)
 
@@ -108,9 +109,12 @@ class LoginLinksView(PartnerApiView):
         links = queries.account_links(
             account, status=params.get("status"), user_email=params.get("user_email")
         )
-        items, total, more = queries.page(links, limit=params["limit"], offset=params["offset"])
-        return Response(
-            LinkListSerializer({"login_links": items, "total_count": total, "has_more": more}).data
+        return paginated_response(
+            links,
+            request,
+            items_key="login_links",
+            item_serializer=LinkSummarySerializer,
+            query=params,
         )
 
 

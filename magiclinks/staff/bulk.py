@@ -16,7 +16,7 @@ from accounts.models import Account
 from audit.actors import Actor
 
 from ..flows.errors import PrimaryUserMissing, UserNotOnAccount
-from ..flows.partner_link import generate_partner_link
+from ..flows.partner_link import PartnerLinkOptions, generate_partner_link
 from .forms import BulkLinkForm
 from .outcomes import REFUSALS, describe
 
@@ -31,9 +31,9 @@ class AccountOutcome:
     detail: str
 
 
-def _issue_one(account: Account, actor: Actor, options: dict) -> AccountOutcome:
+def _issue_one(account: Account, actor: Actor, options: PartnerLinkOptions) -> AccountOutcome:
     try:
-        result = generate_partner_link(account, actor=actor, send_notification=True, **options)
+        result = generate_partner_link(account, options, actor=actor)
     except UserNotOnAccount:
         # No user_email is passed, so the service was looking for the primary user.
         return AccountOutcome(account, "no user", PrimaryUserMissing.message)
@@ -65,12 +65,7 @@ def email_links_to_primary_users(
         "action": request.POST.get("action", ""),
     }
     if form.is_bound and form.is_valid():
-        message = form.cleaned_data["custom_message"].strip()
-        options = {
-            "purpose": form.cleaned_data["purpose"],
-            "expiry_hours": form.cleaned_data["expiry_hours"],
-            "notification_settings": {"custom_message": message} if message else {},
-        }
+        options = form.link_options()
         actor = Actor.staff(request.user)
         context["outcomes"] = [_issue_one(account, actor, options) for account in accounts]
         context["issued"] = sum(o.outcome == "issued" for o in context["outcomes"])

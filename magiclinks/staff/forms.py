@@ -1,8 +1,9 @@
 """Forms of the "Generate login link" screens.
 
-The forms check only the shape of the input; the rules (suspension, the redirect allow-list,
-the per-account limit) are the service's, magiclinks.flows.partner_link, so the admin and the
-Partner API can never disagree.
+The forms check the shape of the input (with the flow's own bounds) and hand the flow the same
+typed value the Partner API does (`PartnerLinkOptions`); the rules that need the database
+(suspension, the redirect allow-list, the per-account limit) are the flow's,
+magiclinks.flows.partner_link, so the admin and the Partner API can never disagree.
 """
 
 from django import forms
@@ -10,9 +11,14 @@ from django.db.models import QuerySet
 
 from accounts.models import Membership
 
-from ..flows.partner_link import MAX_EXPIRY_HOURS, MIN_EXPIRY_HOURS
+from ..flows.partner_link import MAX_EXPIRY_HOURS, MIN_EXPIRY_HOURS, PartnerLinkOptions
 from ..models import LinkPurpose
 from ..notifications.rendering import CUSTOM_MESSAGE_MAX
+
+
+def _message_settings(custom_message: str) -> dict[str, str]:
+    # forms.CharField strips surrounding whitespace itself (strip=True).
+    return {"custom_message": custom_message} if custom_message else {}
 
 
 class MembershipChoiceField(forms.ModelChoiceField):
@@ -65,21 +71,17 @@ class GenerateLinkForm(forms.Form):
         if primary is not None or len(options) == 1:
             field.initial = (primary or options[0]).pk
 
-    def clean_custom_message(self) -> str:
-        return self.cleaned_data["custom_message"].strip()
-
-    def service_options(self) -> dict:
-        """The keyword arguments for generate_partner_link, from the cleaned data."""
+    def link_options(self) -> PartnerLinkOptions:
+        """What generate_partner_link takes, from the cleaned data."""
         data = self.cleaned_data
-        settings = {"custom_message": data["custom_message"]} if data["custom_message"] else {}
-        return {
-            "user_email": data["membership"].user.email,
-            "expiry_hours": data["expiry_hours"],
-            "purpose": data["purpose"],
-            "redirect_url": data["redirect_url"].strip() or None,
-            "send_notification": data["send_email"],
-            "notification_settings": settings,
-        }
+        return PartnerLinkOptions(
+            user_email=data["membership"].user.email,
+            expiry_hours=data["expiry_hours"],
+            purpose=data["purpose"],
+            redirect_url=data["redirect_url"].strip() or None,
+            send_notification=data["send_email"],
+            notification_settings=_message_settings(data["custom_message"]),
+        )
 
 
 class BulkLinkForm(forms.Form):
@@ -92,3 +94,13 @@ class BulkLinkForm(forms.Form):
     custom_message = forms.CharField(
         required=False, max_length=CUSTOM_MESSAGE_MAX, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def link_options(self) -> PartnerLinkOptions:
+        """The options of every account's link (each for its primary user, always emailed)."""
+        data = self.cleaned_data
+        return PartnerLinkOptions(
+            expiry_hours=data["expiry_hours"],
+            purpose=data["purpose"],
+            send_notification=True,
+            notification_settings=_message_settings(data["custom_message"]),
+        )

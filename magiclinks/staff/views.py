@@ -72,7 +72,7 @@ def generate_link_view(
         membership = form.cleaned_data["membership"]
         try:
             result = generate_partner_link(
-                membership.account, actor=Actor.staff(request.user), **form.service_options()
+                membership.account, form.link_options(), actor=Actor.staff(request.user)
             )
         except InvalidRedirect as exc:
             form.add_error("redirect_url", exc.message)

@@ -34,7 +34,13 @@ DEV_KEY = "django-insecure-linkgate-development-only-never-use-in-production"
 GOOD_SECRET_KEY = "prod-secret-key-" + "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"
 GOOD_JWT_SECRET = "prod-jwt-secret-" + "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210"
 # Whatever the suite set for itself must not reach the "production" process.
-STRIPPED = {"SECRET_KEY", "JWT_SECRET", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+STRIPPED = {
+    "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
+    "JWT_SECRET",
+    "DEBUG",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 
 
 def free_port() -> int:
@@ -224,6 +230,46 @@ def test_each_refusal_reason_stops_the_settings_from_loading(
 def test_proper_secrets_load(monkeypatch):
     loaded = load_settings(monkeypatch, SECRET_KEY=GOOD_SECRET_KEY, JWT_SECRET=GOOD_JWT_SECRET)
     assert (loaded["SECRET_KEY"], loaded["JWT_SECRET"]) == (GOOD_SECRET_KEY, GOOD_JWT_SECRET)
+
+
+OLD_SECRET_KEY = "prod-old-secret-key-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF"
+
+
+@pytest.mark.parametrize(
+    ("fallbacks", "reason"),
+    [
+        pytest.param(DEV_KEY, "SECRET_KEY_FALLBACKS[0] is the development default", id="dev"),
+        pytest.param(
+            f"{OLD_SECRET_KEY},django-insecure-" + "q1w2e3r4t5" * 5,
+            "SECRET_KEY_FALLBACKS[1] starts with 'django-insecure-'",
+            id="insecure",
+        ),
+        pytest.param("a1b2c3" * 8, "at least 50 characters", id="short"),
+        pytest.param(GOOD_JWT_SECRET, "must differ from JWT_SECRET", id="jwt"),
+    ],
+)
+def test_a_weak_fallback_key_stops_the_settings_from_loading(monkeypatch, fallbacks, reason):
+    """Django accepts what a fallback key signed: the development key kept as the "previous" key
+    would let anybody sign for the service again."""
+    with pytest.raises(ImproperlyConfigured) as refused:
+        load_settings(
+            monkeypatch,
+            SECRET_KEY=GOOD_SECRET_KEY,
+            JWT_SECRET=GOOD_JWT_SECRET,
+            SECRET_KEY_FALLBACKS=fallbacks,
+        )
+    assert reason in str(refused.value)
+    assert OLD_SECRET_KEY not in str(refused.value)
+
+
+def test_a_previous_key_loads_as_a_fallback(monkeypatch):
+    loaded = load_settings(
+        monkeypatch,
+        SECRET_KEY=GOOD_SECRET_KEY,
+        JWT_SECRET=GOOD_JWT_SECRET,
+        SECRET_KEY_FALLBACKS=OLD_SECRET_KEY,
+    )
+    assert loaded["SECRET_KEY_FALLBACKS"] == [OLD_SECRET_KEY]
 
 
 def test_debug_mode_keeps_the_zero_setup_defaults(monkeypatch):

@@ -43,9 +43,9 @@ def macs(monkeypatch) -> list[int]:
     computed: list[int] = []
     real = tokens.otp_mac
 
-    def counting(link_id, otp):
+    def counting(link_id, otp, **key):
         computed.append(1)
-        return real(link_id, otp)
+        return real(link_id, otp, **key)
 
     monkeypatch.setattr(tokens, "otp_mac", counting)
     return computed
