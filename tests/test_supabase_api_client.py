@@ -17,7 +17,7 @@ from supabase_auth.errors import (
 from accounts.models import User
 from magiclinks import tokens
 from magiclinks.models import InvalidationReason, LoginLink, Notification
-from supabase_api.models import AuthSession
+from supabase_api.models import AuthSession, RefreshToken
 
 from .supabase_api_support import client_for, new_service_key, open_action_link
 
@@ -184,7 +184,16 @@ def test_refresh_rotates_and_reuse_revokes_the_session(gotrue):
     assert second.refresh_token != first.refresh_token
     assert second.user.id == first.user.id
     third = gotrue.refresh_session(second.refresh_token).session
+    # Within REFRESH_TOKEN_REUSE_INTERVAL a reused token gets the current one (two tabs).
+    assert gotrue.refresh_session(first.refresh_token).session.refresh_token == (
+        third.refresh_token
+    )
+    assert AuthSession.objects.get().revoked_at is None
 
+    # After it, the reuse is theft.
+    RefreshToken.objects.exclude(used_at=None).update(
+        used_at=timezone.now() - timedelta(seconds=11)
+    )
     with pytest.raises(AuthApiError) as reuse:
         gotrue.refresh_session(first.refresh_token)
     assert reuse.value.code == "refresh_token_already_used"
