@@ -20,9 +20,8 @@ Refusals are FlowErrors (supabase_api.flows.errors); the views map them to GoTru
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Any
-
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -91,8 +90,10 @@ def _new_refresh_token(
 
 def _within_reuse_interval(token: RefreshToken, now) -> bool:
     interval = settings.REFRESH_TOKEN_REUSE_INTERVAL
-    return interval > 0 and token.used_at is not None and now - token.used_at <= timedelta(
-        seconds=interval
+    return (
+        interval > 0
+        and token.used_at is not None
+        and now - token.used_at <= timedelta(seconds=interval)
     )
 
 
