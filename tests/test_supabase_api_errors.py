@@ -4,7 +4,7 @@ message, and the two wire formats."""
 import inspect
 
 import pytest
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from magiclinks.flows.errors import AccountSuspended, FlowError
 from magiclinks.flows.redeem import RedeemFailure
@@ -60,3 +60,33 @@ def test_weak_password_carries_its_reasons_in_both_formats():
     assert b'"weak_password": {"reasons": ["length"]}' in body.content
     legacy = errors.from_exception(RequestFactory().get("/auth/v1/user"), exc)
     assert legacy.content.startswith(b'{"code": 422, "error_code": "weak_password"')
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/auth/v1/nope"),
+        ("get", "/auth/v1"),
+        ("get", "/auth/v1/admin/users/x/y"),
+        ("post", "/auth/v1/signup-typo"),
+        ("get", "/v1beta"),
+    ],
+)
+def test_unknown_api_paths_are_json_404_with_debug_on(settings, method, path):
+    # `make run` has DEBUG on: Django's HTML technical 404 page must not answer an API path.
+    settings.DEBUG = True
+    response = getattr(Client(), method)(path, {}, content_type="application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    if path.startswith("/auth/v1"):
+        assert response.json()["error_code"] == "not_found"
+        assert response["x-sb-error-code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_wrong_method_is_json_405_with_debug_on(settings):
+    settings.DEBUG = True
+    response = Client().delete("/auth/v1/health")
+    assert response.status_code == 405
+    assert response.json()["error_code"] == "method_not_allowed"
