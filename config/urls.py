@@ -11,7 +11,6 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from config import http_errors
-
 from magiclinks.apps import PARTNER_API_PREFIX
 from supabase_api.apps import ADMIN_API_PREFIX
 
