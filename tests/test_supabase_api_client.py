@@ -216,6 +216,9 @@ def test_update_own_user_and_sign_out(gotrue):
         gotrue.update_user({"password": "12345"})
     assert weak.value.code == "weak_password" and weak.value.status == 422
     assert "length" in weak.value.reasons
+    with pytest.raises(AuthApiError) as same:
+        gotrue.update_user({"password": "an even better passphrase"})
+    assert same.value.code == "same_password" and same.value.status == 422
 
     gotrue.sign_out()
     assert gotrue.get_session() is None
