@@ -27,6 +27,11 @@ def app_metadata(user: Any) -> dict:
     return {"provider": "email", "providers": ["email"], **(user.app_metadata or {})}
 
 
+def role(user: Any) -> str:
+    """The user's `role` (set by an admin), else Supabase's default."""
+    return user.role or ROLE
+
+
 def _identity(user: Any) -> dict:
     user_id = str(user.pk)
     data = {
@@ -35,6 +40,8 @@ def _identity(user: Any) -> dict:
         "phone_verified": False,
         "sub": user_id,
     }
+    if user.deleted_at is not None:
+        data = {}  # as upstream's SoftDeleteUserIdentities: identity_data emptied
     identity = {
         "identity_id": str(uuid.uuid5(_IDENTITY_NAMESPACE, user_id)),
         "id": user_id,
@@ -54,7 +61,7 @@ def user_json(user: Any) -> dict:
     body = {
         "id": str(user.pk),
         "aud": AUDIENCE,
-        "role": ROLE,
+        "role": role(user),
         "email": user.email,
         "email_confirmed_at": timestamp(user.email_confirmed_at),
         "phone": "",
@@ -71,6 +78,7 @@ def user_json(user: Any) -> dict:
         "identities": [_identity(user)],
         "created_at": timestamp(user.created_at),
         "updated_at": timestamp(user.updated_at),
+        "deleted_at": timestamp(user.deleted_at),
         "is_anonymous": False,
     }
     return {key: value for key, value in body.items() if value is not None}

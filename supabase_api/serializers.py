@@ -8,6 +8,7 @@ into 400 `validation_failed` with that message (supabase_api.errors). The OpenAP
 documents the request bodies with these same serializers (supabase_api.schema).
 """
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from rest_framework.fields import SkipField
 from magiclinks.models import LinkKind
 
 from . import fields
+from .auth import ADMIN_ROLES
 from .flows.admin_links import (
     EMAIL_CHANGE_TYPES,
     LINK_TYPES,
@@ -32,6 +34,8 @@ from .sessions import LOGOUT_SCOPES
 from .storable import storable
 
 MAX_TOKEN_LENGTH = 256
+# A Postgres role name (what upstream's role is): at most 63 bytes.
+ROLE_SHAPE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 UNSUPPORTED_TYPE = "Unsupported verification type (one of {choices})"
 
 
@@ -228,6 +232,23 @@ class UserAttributesSerializer(GoTrueSerializer):
     app_metadata = fields.JsonObject()
     email_confirm = fields.Flag()
     ban_duration = fields.GoDuration(help_text='"none" or a Go duration such as "24h" or "1h30m".')
+    role = fields.Text(help_text="The access token's `role` claim (default authenticated).")
+
+    def validate_role(self, value: str) -> str | None:
+        role = value.strip()  # upstream's SetRole trims it
+        if not role:
+            return None  # upstream: an empty role leaves it as it is
+        if not ROLE_SHAPE.match(role):
+            raise serializers.ValidationError(
+                "role must be a Postgres role name: a letter or _, then letters, digits, _ or $ "
+                "(at most 63)"
+            )
+        if role in ADMIN_ROLES:
+            # Security (deviation from upstream, which accepts it): a user's access token lives
+            # in a browser; with an admin role it would be accepted as an Admin API credential
+            # (supabase_api.auth.authorise_admin) and could administer every user.
+            raise serializers.ValidationError(f"role {role} is an admin role; not for users")
+        return role
 
     def skip(self, name: str) -> bool:
         return name == "data" and self.given("user_metadata")
@@ -241,6 +262,7 @@ class UserAttributesSerializer(GoTrueSerializer):
             user_metadata=attrs.get("user_metadata", attrs.get("data")),
             app_metadata=attrs.get("app_metadata"),
             email_confirm=bool(attrs.get("email_confirm")),
+            role=attrs.get("role"),
             unban=ban == fields.UNBAN,
             ban=None if ban in (None, fields.UNBAN) else ban,
             named=tuple(sorted(k for k, v in self.initial_data.items() if v is not None)),

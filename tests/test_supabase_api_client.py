@@ -6,6 +6,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import jwt
 import pytest
 from django.utils import timezone
 from supabase_auth.errors import (
@@ -278,12 +279,50 @@ def test_admin_user_crud(gotrue, server):
     assert missing.value.code == "user_not_found" and missing.value.status == 404
 
 
-def test_soft_delete_deactivates_and_signs_out(gotrue):
+def test_soft_delete_as_upstream_and_the_address_signs_up_again(gotrue):
     session = signed_in(gotrue).session
     gotrue.admin.delete_user(session.user.id, should_soft_delete=True)
     user = User.objects.get(pk=session.user.id)
     assert not user.is_active
     assert AuthSession.objects.get().revoked_at is not None
+    shown = gotrue.admin.get_user_by_id(session.user.id).user
+    assert shown.deleted_at is not None and shown.email != "known@example.com"
+    with pytest.raises(AuthApiError) as signed_out:
+        gotrue.refresh_session(session.refresh_token)
+    assert signed_out.value.code in ("refresh_token_not_found", "user_banned")
+    # The address is free: a magic link for it signs a new user up.
+    again = gotrue.admin.generate_link({"type": "magiclink", "email": "known@example.com"})
+    assert again.user.id != session.user.id and again.properties.verification_type == "signup"
+
+
+def test_admin_role_is_honoured_in_the_user_and_the_access_token(gotrue, settings):
+    created = gotrue.admin.create_user({"email": "role@example.com", "role": "editor"}).user
+    assert created.role == "editor"
+    updated = gotrue.admin.update_user_by_id(created.id, {"role": "reviewer"}).user
+    assert updated.role == "reviewer"
+    session = signed_in(gotrue, "role@example.com").session
+    claims = jwt.decode(
+        session.access_token, settings.JWT_SECRET, algorithms=["HS256"], audience="authenticated"
+    )
+    assert claims["role"] == "reviewer"
+    # A user's token must never be an Admin API credential.
+    with pytest.raises(AuthApiError) as refused:
+        gotrue.admin.update_user_by_id(created.id, {"role": "service_role"})
+    assert refused.value.code == "validation_failed"
+    assert User.objects.get(pk=created.id).role == "reviewer"
+
+
+def test_two_tabs_refreshing_at_once_keep_the_session(gotrue, server):
+    first = signed_in(gotrue).session
+    tabs = [client_for(server, new_service_key(f"tab{n}")) for n in range(2)]
+    try:
+        refreshed = [tab.refresh_session(first.refresh_token).session for tab in tabs]
+    finally:
+        for tab in tabs:
+            tab.close()
+    assert refreshed[0].refresh_token == refreshed[1].refresh_token
+    assert gotrue.get_user(refreshed[1].access_token).user.id == first.user.id
+    assert AuthSession.objects.get().revoked_at is None
 
 
 def test_invite_creates_the_user_and_queues_the_email(gotrue):
