@@ -73,12 +73,30 @@ def requested_redirect(query, body: dict) -> object:
     return query.get("redirect_to") or body.get("redirect_to") or body.get("redirectTo")
 
 
+EMAIL_CHANGE_AMBIGUOUS = (
+    "Invalid email action link type requested: email_change. Use email_change_current (a link "
+    "sent to the current address) or email_change_new (a link sent to the new address)"
+)
+
+
+class LinkType(fields.Choice):
+    """generate_link's `type`. `email_change` (the verify type, and the name the product's docs
+    use) is refused with a message naming the two link types rather than aliased to one: the
+    two links go to different mailboxes and prove different things, and guessing the wrong one
+    would be silent (docs/admin-api.md)."""
+
+    def to_internal_value(self, data) -> str:
+        if data == "email_change":
+            self.refuse(EMAIL_CHANGE_AMBIGUOUS)
+        return super().to_internal_value(data)
+
+
 class LinkSerializer(GoTrueSerializer):
     """POST /admin/generate_link, in Supabase's order: the email first (required, valid, ≤ 255),
     then the type, then the rest. `redirect_to` is the requested redirect (requested_redirect)."""
 
     email = fields.EmailAddress()
-    type = fields.Choice(
+    type = LinkType(
         LINK_TYPES,
         message="Invalid email action link type requested: {value} (one of {choices})",
         required=True,
