@@ -34,14 +34,15 @@ def role(user: Any) -> str:
 
 def _identity(user: Any) -> dict:
     user_id = str(user.pk)
+    deleted = user.deleted_at is not None
     data = {
         "email": user.email,
         "email_verified": user.email_confirmed_at is not None,
         "phone_verified": False,
         "sub": user_id,
     }
-    if user.deleted_at is not None:
-        data = {}  # as upstream's SoftDeleteUserIdentities: identity_data emptied
+    if deleted:
+        data = {}  # upstream's SoftDeleteUserIdentities empties identity_data (and its email)
     identity = {
         "identity_id": str(uuid.uuid5(_IDENTITY_NAMESPACE, user_id)),
         "id": user_id,
@@ -51,7 +52,7 @@ def _identity(user: Any) -> dict:
         "last_sign_in_at": timestamp(user.last_login),
         "created_at": timestamp(user.created_at),
         "updated_at": timestamp(user.updated_at),
-        "email": user.email,
+        "email": None if deleted else user.email,
     }
     return {key: value for key, value in identity.items() if value is not None}
 

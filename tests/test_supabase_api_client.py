@@ -287,6 +287,7 @@ def test_soft_delete_as_upstream_and_the_address_signs_up_again(gotrue):
     assert AuthSession.objects.get().revoked_at is not None
     shown = gotrue.admin.get_user_by_id(session.user.id).user
     assert shown.deleted_at is not None and shown.email != "known@example.com"
+    assert shown.identities[0].identity_data == {}
     with pytest.raises(AuthApiError) as signed_out:
         gotrue.refresh_session(session.refresh_token)
     assert signed_out.value.code in ("refresh_token_not_found", "user_banned")
