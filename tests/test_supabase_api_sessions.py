@@ -32,7 +32,7 @@ def age_used_tokens(seconds: int) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_refreshes_of_one_token_keep_the_session():
+def test_concurrent_refreshes_of_one_token_keep_the_session(postgres):
     first = new_session()
     results: list = [None] * CONTENDERS
     errors: list[BaseException] = []
