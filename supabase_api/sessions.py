@@ -108,8 +108,13 @@ def _current_successor(session: AuthSession, token: RefreshToken, presented: str
             session=session, token_digest=keys.digest_key(successor)
         ).first()
         if child is None:
-            # Upstream's GrantRefreshTokenSwap from the reused token.
-            return _new_refresh_token(session, parent=parent, plaintext=successor)
+            # Upstream's GrantRefreshTokenSwap from the reused token. get_or_create: two reuses
+            # racing here derive the same successor, and both get it.
+            RefreshToken.objects.get_or_create(
+                token_digest=keys.digest_key(successor),
+                defaults={"session": session, "parent": parent},
+            )
+            return successor
         if child.used_at is None:
             return successor
         parent, plaintext = child, successor
