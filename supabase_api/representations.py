@@ -11,6 +11,8 @@ from typing import Any
 
 AUDIENCE = "authenticated"
 ROLE = "authenticated"
+# The JWT roles that administer users (supabase_api.auth): never a user's role.
+ADMIN_ROLES = frozenset({"service_role", "supabase_admin"})
 # A fixed namespace, so that a user's identity id is stable across requests and servers.
 _IDENTITY_NAMESPACE = uuid.UUID("6f1c3f0e-4b7a-4e65-9f0f-2a4f0c1d9b11")
 
@@ -28,8 +30,12 @@ def app_metadata(user: Any) -> dict:
 
 
 def role(user: Any) -> str:
-    """The user's `role` (set by an admin), else Supabase's default."""
-    return user.role or ROLE
+    """The user's `role` (set by an admin), else Supabase's default.
+
+    Security: an admin role is never a user's, however it reached the row (the Admin API
+    refuses it; this holds for any other path too): a user's access token with it would be
+    accepted as an Admin API credential."""
+    return ROLE if not user.role or user.role in ADMIN_ROLES else user.role
 
 
 def _identity(user: Any) -> dict:

@@ -18,7 +18,6 @@ from rest_framework.fields import SkipField
 from magiclinks.models import LinkKind
 
 from . import fields
-from .auth import ADMIN_ROLES
 from .flows.admin_links import (
     EMAIL_CHANGE_TYPES,
     LINK_TYPES,
@@ -30,6 +29,7 @@ from .flows.admin_links import (
 from .flows.admin_users import UserChanges
 from .flows.own_user import OwnChanges
 from .flows.verify import VERIFY_TYPES
+from .representations import ADMIN_ROLES
 from .sessions import LOGOUT_SCOPES
 from .storable import storable
 
@@ -300,7 +300,10 @@ class CreateUserSerializer(UserAttributesSerializer):
 
 
 class DeleteUserSerializer(GoTrueSerializer):
-    should_soft_delete = fields.Flag(help_text="Deactivate and sign out instead of deleting.")
+    should_soft_delete = fields.Flag(
+        help_text="Soft delete as Supabase: deleted_at set, address obfuscated (reusable), "
+        "links and sessions revoked, the row kept."
+    )
 
     def validate(self, attrs: dict) -> bool:
         return bool(attrs.get("should_soft_delete"))

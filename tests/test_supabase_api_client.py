@@ -358,3 +358,15 @@ def test_public_otp_and_recover_never_reveal_existence(gotrue):
     gotrue.sign_in_with_otp({"email": "fresh@example.com", "options": {"data": {"a": 1}}})
     assert Notification.objects.filter(kind="signup", recipient="fresh@example.com").exists()
     assert User.objects.get(email="fresh@example.com").user_metadata == {"a": 1}
+
+
+def test_type_email_verifies_a_recovery_code_with_amr_otp(gotrue, settings):
+    confirmed_user("known@example.com")
+    link = gotrue.admin.generate_link({"type": "recovery", "email": "known@example.com"})
+    session = gotrue.verify_otp(
+        {"email": "known@example.com", "token": link.properties.email_otp, "type": "email"}
+    ).session
+    claims = jwt.decode(
+        session.access_token, settings.JWT_SECRET, algorithms=["HS256"], audience="authenticated"
+    )
+    assert claims["amr"][0]["method"] == "otp" and claims["role"] == "authenticated"
