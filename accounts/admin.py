@@ -90,13 +90,24 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     ordering = ["email"]
     show_full_result_count = False
-    readonly_fields = ["created_at", "updated_at", "last_login"]
+    # role and deleted_at are the Admin API's (set through /auth/v1/admin/users, which checks
+    # them): shown, not edited here.
+    readonly_fields = ["created_at", "updated_at", "last_login", "role", "deleted_at"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Personal info", {"fields": ["first_name", "last_name"]}),
         (
             "Status",
-            {"fields": ["is_active", "banned_until", "email_confirmed_at", "invited_at"]},
+            {
+                "fields": [
+                    "is_active",
+                    "banned_until",
+                    "email_confirmed_at",
+                    "invited_at",
+                    "role",
+                    "deleted_at",
+                ]
+            },
         ),
         (
             "Permissions",

@@ -62,6 +62,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     new_email = models.EmailField(max_length=255, blank=True)
     email_change_sent_at = models.DateTimeField(null=True, blank=True)
     banned_until = models.DateTimeField(null=True, blank=True)
+    # Supabase's `role` (the access token's `role` claim); blank means "authenticated".
+    role = models.CharField(max_length=63, blank=True)
+    # Set by the Admin API's soft delete (its address is then obfuscated, so it can be reused).
+    deleted_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)

@@ -47,6 +47,10 @@ if not DEBUG:
         SECRET_KEY, JWT_SECRET, INSECURE_DEV_SECRET_KEY, fallbacks=SECRET_KEY_FALLBACKS
     )
 JWT_EXPIRY_SECONDS = env.int("JWT_EXPIRY_SECONDS", default=3600)
+# Supabase's GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL: a rotated refresh token presented again
+# within this many seconds of its rotation (two tabs, SSR middleware refreshing at once) gets the
+# session's current token instead of revoking the session; 0 turns the grace off.
+REFRESH_TOKEN_REUSE_INTERVAL = env.int("REFRESH_TOKEN_REUSE_INTERVAL", default=10)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -23,8 +23,8 @@ from . import jwts, sessions
 from .errors import GoTrueError
 from .flows.errors import NotAdmin
 from .models import AuthSession
+from .representations import ADMIN_ROLES
 
-ADMIN_ROLES = frozenset({"service_role", "supabase_admin"})
 # Anything that is not shaped like a service key is refused before it is hashed or looked up.
 _SERVICE_KEY_SHAPE = re.compile(r"^lgsk_[A-Za-z0-9_-]{20,128}$")
 

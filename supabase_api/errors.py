@@ -52,6 +52,7 @@ FLOW_ERRORS: dict[type[FlowError], tuple[int, str]] = {
     flow.UserNotFound: (404, "user_not_found"),
     flow.SignupNeedsPassword: (400, "validation_failed"),
     flow.WeakPassword: (422, "weak_password"),
+    flow.SamePassword: (422, "same_password"),
     flow.SignupDisabled: (422, "signup_disabled"),
     flow.VerifyFailed: (403, "otp_expired"),
     flow.LinkUserBanned: (403, "user_banned"),

@@ -11,7 +11,7 @@ import jwt
 from django.conf import settings
 
 from .flows.errors import InvalidJwt
-from .representations import AUDIENCE, ROLE, app_metadata
+from .representations import AUDIENCE, app_metadata, role
 
 ALGORITHM = "HS256"
 
@@ -37,7 +37,7 @@ def encode_access_token(
         "phone": "",
         "app_metadata": app_metadata(user),
         "user_metadata": user.user_metadata or {},
-        "role": ROLE,
+        "role": role(user),  # an admin-set role, as upstream (`Role: user.Role`)
         "aal": "aal1",
         "amr": [{"method": method, "timestamp": iat}],
         "session_id": session_id,

@@ -1,8 +1,8 @@
 """Admin API sessions: one AuthSession per sign-in, with a chain of rotating refresh tokens.
 
 Refresh tokens are stored only as SHA-256 digests. Each use rotates the token (the old one is
-marked used and a child is issued); presenting a used token again is treated as theft and
-revokes the whole session, as Supabase Auth does (supabase_api.sessions).
+marked used and a child is issued); presenting a used token again after the reuse interval is
+treated as theft and revokes the whole session, as Supabase Auth does (supabase_api.sessions).
 
 The models were defined in `accounts` until issue 12; their tables keep the names they had
 (`Meta.db_table`), so moving them here moved no data (migrations accounts.0002 and
@@ -21,7 +21,7 @@ class AuthSession(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="auth_sessions"
     )
-    # How the session was started (Supabase's "amr": otp, magiclink, recovery, invite, password).
+    # How the session was started (Supabase's "amr" method: "otp" for every email link or code).
     method = models.CharField(max_length=32)
     created_at = models.DateTimeField(default=timezone.now)
     refreshed_at = models.DateTimeField(null=True, blank=True)

@@ -11,6 +11,8 @@ from typing import Any
 
 AUDIENCE = "authenticated"
 ROLE = "authenticated"
+# The JWT roles that administer users (supabase_api.auth): never a user's role.
+ADMIN_ROLES = frozenset({"service_role", "supabase_admin"})
 # A fixed namespace, so that a user's identity id is stable across requests and servers.
 _IDENTITY_NAMESPACE = uuid.UUID("6f1c3f0e-4b7a-4e65-9f0f-2a4f0c1d9b11")
 
@@ -27,14 +29,26 @@ def app_metadata(user: Any) -> dict:
     return {"provider": "email", "providers": ["email"], **(user.app_metadata or {})}
 
 
+def role(user: Any) -> str:
+    """The user's `role` (set by an admin), else Supabase's default.
+
+    Security: an admin role is never a user's, however it reached the row (the Admin API
+    refuses it; this holds for any other path too): a user's access token with it would be
+    accepted as an Admin API credential."""
+    return ROLE if not user.role or user.role in ADMIN_ROLES else user.role
+
+
 def _identity(user: Any) -> dict:
     user_id = str(user.pk)
+    deleted = user.deleted_at is not None
     data = {
         "email": user.email,
         "email_verified": user.email_confirmed_at is not None,
         "phone_verified": False,
         "sub": user_id,
     }
+    if deleted:
+        data = {}  # upstream's SoftDeleteUserIdentities empties identity_data (and its email)
     identity = {
         "identity_id": str(uuid.uuid5(_IDENTITY_NAMESPACE, user_id)),
         "id": user_id,
@@ -44,7 +58,7 @@ def _identity(user: Any) -> dict:
         "last_sign_in_at": timestamp(user.last_login),
         "created_at": timestamp(user.created_at),
         "updated_at": timestamp(user.updated_at),
-        "email": user.email,
+        "email": None if deleted else user.email,
     }
     return {key: value for key, value in identity.items() if value is not None}
 
@@ -54,7 +68,7 @@ def user_json(user: Any) -> dict:
     body = {
         "id": str(user.pk),
         "aud": AUDIENCE,
-        "role": ROLE,
+        "role": role(user),
         "email": user.email,
         "email_confirmed_at": timestamp(user.email_confirmed_at),
         "phone": "",
@@ -71,6 +85,7 @@ def user_json(user: Any) -> dict:
         "identities": [_identity(user)],
         "created_at": timestamp(user.created_at),
         "updated_at": timestamp(user.updated_at),
+        "deleted_at": timestamp(user.deleted_at),
         "is_anonymous": False,
     }
     return {key: value for key, value in body.items() if value is not None}

@@ -8,6 +8,7 @@ into 400 `validation_failed` with that message (supabase_api.errors). The OpenAP
 documents the request bodies with these same serializers (supabase_api.schema).
 """
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,10 +29,13 @@ from .flows.admin_links import (
 from .flows.admin_users import UserChanges
 from .flows.own_user import OwnChanges
 from .flows.verify import VERIFY_TYPES
+from .representations import ADMIN_ROLES
 from .sessions import LOGOUT_SCOPES
 from .storable import storable
 
 MAX_TOKEN_LENGTH = 256
+# A Postgres role name (what upstream's role is): at most 63 bytes.
+ROLE_SHAPE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 UNSUPPORTED_TYPE = "Unsupported verification type (one of {choices})"
 
 
@@ -69,12 +73,30 @@ def requested_redirect(query, body: dict) -> object:
     return query.get("redirect_to") or body.get("redirect_to") or body.get("redirectTo")
 
 
+EMAIL_CHANGE_AMBIGUOUS = (
+    "Invalid email action link type requested: email_change. Use email_change_current (a link "
+    "sent to the current address) or email_change_new (a link sent to the new address)"
+)
+
+
+class LinkType(fields.Choice):
+    """generate_link's `type`. `email_change` (the verify type, and the name the product's docs
+    use) is refused with a message naming the two link types rather than aliased to one: the
+    two links go to different mailboxes and prove different things, and guessing the wrong one
+    would be silent (docs/admin-api.md)."""
+
+    def to_internal_value(self, data) -> str:
+        if data == "email_change":
+            self.refuse(EMAIL_CHANGE_AMBIGUOUS)
+        return super().to_internal_value(data)
+
+
 class LinkSerializer(GoTrueSerializer):
     """POST /admin/generate_link, in Supabase's order: the email first (required, valid, ≤ 255),
     then the type, then the rest. `redirect_to` is the requested redirect (requested_redirect)."""
 
     email = fields.EmailAddress()
-    type = fields.Choice(
+    type = LinkType(
         LINK_TYPES,
         message="Invalid email action link type requested: {value} (one of {choices})",
         required=True,
@@ -228,6 +250,23 @@ class UserAttributesSerializer(GoTrueSerializer):
     app_metadata = fields.JsonObject()
     email_confirm = fields.Flag()
     ban_duration = fields.GoDuration(help_text='"none" or a Go duration such as "24h" or "1h30m".')
+    role = fields.Text(help_text="The access token's `role` claim (default authenticated).")
+
+    def validate_role(self, value: str) -> str | None:
+        role = value.strip()  # upstream's SetRole trims it
+        if not role:
+            return None  # upstream: an empty role leaves it as it is
+        if not ROLE_SHAPE.match(role):
+            raise serializers.ValidationError(
+                "role must be a Postgres role name: a letter or _, then letters, digits, _ or $ "
+                "(at most 63)"
+            )
+        if role in ADMIN_ROLES:
+            # Security (deviation from upstream, which accepts it): a user's access token lives
+            # in a browser; with an admin role it would be accepted as an Admin API credential
+            # (supabase_api.auth.authorise_admin) and could administer every user.
+            raise serializers.ValidationError(f"role {role} is an admin role; not for users")
+        return role
 
     def skip(self, name: str) -> bool:
         return name == "data" and self.given("user_metadata")
@@ -241,6 +280,7 @@ class UserAttributesSerializer(GoTrueSerializer):
             user_metadata=attrs.get("user_metadata", attrs.get("data")),
             app_metadata=attrs.get("app_metadata"),
             email_confirm=bool(attrs.get("email_confirm")),
+            role=attrs.get("role"),
             unban=ban == fields.UNBAN,
             ban=None if ban in (None, fields.UNBAN) else ban,
             named=tuple(sorted(k for k, v in self.initial_data.items() if v is not None)),
@@ -260,7 +300,10 @@ class CreateUserSerializer(UserAttributesSerializer):
 
 
 class DeleteUserSerializer(GoTrueSerializer):
-    should_soft_delete = fields.Flag(help_text="Deactivate and sign out instead of deleting.")
+    should_soft_delete = fields.Flag(
+        help_text="Soft delete as Supabase: deleted_at set, address obfuscated (reusable), "
+        "links and sessions revoked, the row kept."
+    )
 
     def validate(self, attrs: dict) -> bool:
         return bool(attrs.get("should_soft_delete"))

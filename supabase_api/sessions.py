@@ -4,7 +4,12 @@ A session is an AuthSession row with a chain of RefreshTokens. Refresh tokens ar
 strings stored as SHA-256 digests. Refreshing consumes the presented token with one conditional
 UPDATE (`… WHERE used_at IS NULL`), so two simultaneous refreshes cannot both succeed; presenting
 a token that was already used is treated as theft and revokes the whole session, as Supabase
-Auth does (without its reuse interval: see docs/admin-api.md).
+Auth does, except within REFRESH_TOKEN_REUSE_INTERVAL seconds of its rotation (upstream's reuse
+interval): then the session's current token is answered, so that two tabs or SSR middleware
+refreshing the same token at once do not sign the user out. To answer the *same* current token
+without storing any token in a usable form, a rotated token's successor is derived from it
+(`_successor`, an HMAC keyed with SECRET_KEY), so the chain can be walked from what the client
+presents; the first token of a session is random.
 
 A session whose user has since become staff or superuser (accounts.protection) is refused by
 both refresh and the access-token check: the Admin API must not keep a handle on them.
@@ -15,10 +20,13 @@ Refusals are FlowErrors (supabase_api.flows.errors); the views map them to GoTru
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts import keys
 from accounts.models import User
@@ -41,6 +49,10 @@ from .models import AuthSession, RefreshToken
 from .representations import AUDIENCE
 
 _REFRESH_TOKEN_BYTES = 32
+_SUCCESSOR_SALT = "linkgate.supabase_api.sessions.refresh_successor"
+# Rotations walked within one reuse interval before the reuse is treated as theft: a client
+# that refreshes more than this often in 10 s is not a browser with a few tabs.
+_MAX_REUSE_WALK = 20
 
 
 @dataclass(frozen=True)
@@ -55,12 +67,58 @@ class IssuedSession:
     expires_in: int
 
 
-def _new_refresh_token(session: AuthSession, parent: RefreshToken | None = None) -> str:
-    plaintext = secrets.token_urlsafe(_REFRESH_TOKEN_BYTES)
+def _successor(presented: str) -> str:
+    """The refresh token that rotating `presented` issues.
+
+    Security: keyed with SECRET_KEY (Django's salted_hmac), so only the server can compute it:
+    a thief holding an old token cannot derive the live one, and reusing the old token after
+    the interval still revokes the session. Deterministic so that a reuse within the interval
+    can answer the token the first request got (upstream returns its stored active token; we
+    store only digests). A rotated SECRET_KEY only means that a reuse gets a fresh child."""
+    return salted_hmac(_SUCCESSOR_SALT, presented, algorithm="sha256").hexdigest()
+
+
+def _new_refresh_token(
+    session: AuthSession, parent: RefreshToken | None = None, plaintext: str | None = None
+) -> str:
+    plaintext = plaintext or secrets.token_urlsafe(_REFRESH_TOKEN_BYTES)
     RefreshToken.objects.create(
         session=session, token_digest=keys.digest_key(plaintext), parent=parent
     )
     return plaintext
+
+
+def _within_reuse_interval(token: RefreshToken, now) -> bool:
+    interval = settings.REFRESH_TOKEN_REUSE_INTERVAL
+    return (
+        interval > 0
+        and token.used_at is not None
+        and now - token.used_at <= timedelta(seconds=interval)
+    )
+
+
+def _current_successor(session: AuthSession, token: RefreshToken, presented: str) -> str | None:
+    """The session's live token reached from `presented` by rotation, issuing the successor
+    if it does not exist (a token rotated under an earlier SECRET_KEY), or None when the walk
+    is longer than _MAX_REUSE_WALK."""
+    parent, plaintext = token, presented
+    for _ in range(_MAX_REUSE_WALK):
+        successor = _successor(plaintext)
+        child = RefreshToken.objects.filter(
+            session=session, token_digest=keys.digest_key(successor)
+        ).first()
+        if child is None:
+            # Upstream's GrantRefreshTokenSwap from the reused token. get_or_create: two reuses
+            # racing here derive the same successor, and both get it.
+            RefreshToken.objects.get_or_create(
+                token_digest=keys.digest_key(successor),
+                defaults={"session": session, "parent": parent},
+            )
+            return successor
+        if child.used_at is None:
+            return successor
+        parent, plaintext = child, successor
+    return None
 
 
 def _issue(session: AuthSession, user: Any, refresh_token: str, now) -> IssuedSession:
@@ -105,7 +163,8 @@ def start_session(user: Any, *, method: str) -> IssuedSession:
 
 
 def refresh_session(presented: object) -> IssuedSession:
-    """Rotate a refresh token; reuse of a rotated token revokes the session."""
+    """Rotate a refresh token. A rotated token presented again within the reuse interval gets
+    the session's current token; after it, the reuse revokes the session."""
     if not isinstance(presented, str) or not presented or len(presented) > 256:
         raise RefreshTokenNotFound()
     now = timezone.now()
@@ -130,10 +189,25 @@ def refresh_session(presented: object) -> IssuedSession:
             raise RefreshUserBanned()
         if session.revoked_at is not None:
             raise RefreshTokenNotFound()
+        # Waits for a concurrent refresh of the same token to commit (row lock), so a second
+        # request sees the first one's rotation.
         consumed = RefreshToken.objects.filter(pk=token.pk, used_at=None).update(used_at=now)
-        if not consumed:
-            # Security: a rotated token presented again means it was copied; the session can no
-            # longer be trusted, so every token of it stops working.
+        refresh_token = None
+        if consumed:
+            refresh_token = _new_refresh_token(
+                session, parent=token, plaintext=_successor(presented)
+            )
+        else:
+            token.refresh_from_db(fields=["used_at"])
+            if _within_reuse_interval(token, now):
+                # Upstream's reuse interval (internal/tokens/service.go, RefreshTokenGrant:
+                # "likelyConcurrentRefreshes"): the client gets the session's current token.
+                refresh_token = _current_successor(session, token, presented)
+        if refresh_token is not None:
+            AuthSession.objects.filter(pk=session.pk).update(refreshed_at=now)
+        else:
+            # Security: a rotated token presented again after the interval means it was copied;
+            # the session can no longer be trusted, so every token of it stops working.
             AuthSession.objects.filter(pk=session.pk, revoked_at=None).update(revoked_at=now)
             record(
                 "session.refresh_token_reused",
@@ -142,9 +216,6 @@ def refresh_session(presented: object) -> IssuedSession:
                 details={"session_id": str(session.pk)},
             )
             reused = session
-        else:
-            refresh_token = _new_refresh_token(session, parent=token)
-            AuthSession.objects.filter(pk=session.pk).update(refreshed_at=now)
     if reused is not None:  # raised after commit: the revocation must stick
         raise RefreshTokenReused()
     return _issue(session, user, refresh_token, now)

@@ -245,3 +245,30 @@ def test_the_development_console_backend_prints_the_link_unbroken(make, settings
     assert f"\n{url}\n" in printed  # one line, no quoted-printable soft breaks
     assert f"To: {issued.link.user.email}" in printed and "Subject: Your login link" in printed
     assert "[text/html alternative" in printed
+
+
+def test_admin_templates_get_the_token_hash_for_an_auth_confirm_link(make, settings):
+    # Supabase's `{{ .SiteURL }}/auth/confirm?token_hash={{ .TokenHash }}&type=email` pattern:
+    # an operator's template links to the app, which verifies the token_hash server-side.
+    engine = {**settings.TEMPLATES[0], "APP_DIRS": False}
+    engine["OPTIONS"] = {
+        **engine["OPTIONS"],
+        "loaders": [
+            (
+                "django.template.loaders.locmem.Loader",
+                {
+                    "emails/magiclink.txt": "{{ site_url }}/auth/confirm?token_hash="
+                    "{{ token_hash }}&type={{ verify_type }}&next={{ redirect_to|urlencode }}"
+                },
+            ),
+            "django.template.loaders.filesystem.Loader",
+            "django.template.loaders.app_directories.Loader",
+        ],
+    }
+    settings.TEMPLATES = [engine]
+    settings.SITE_URL = "https://app.example.com"
+    issued, message = send_admin(make, "magiclink", LinkKind.MAGICLINK)
+    assert message.body.strip() == (
+        f"https://app.example.com/auth/confirm?token_hash={issued.hashed_token}&type=magiclink"
+        "&next=https%3A//app.example.com/welcome"
+    )

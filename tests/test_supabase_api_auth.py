@@ -9,8 +9,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.key_services import revoke_service_key
-from accounts.models import ServiceKey
+from accounts.models import ServiceKey, User
 from audit.actors import Actor
+from supabase_api.sessions import start_session
 
 from .supabase_api_support import V2024, new_service_key, service_role_jwt
 
@@ -166,3 +167,18 @@ def test_cors_headers_reach_every_auth_v1_answer_and_nothing_else(client):
     assert preflight["Access-Control-Max-Age"] == "600"
     assert "PUT" in preflight["Access-Control-Allow-Methods"]
     assert "Access-Control-Allow-Origin" not in client.get("/v1beta/health", headers=origin)
+
+
+@pytest.mark.parametrize("stored_role", ["service_role", "supabase_admin"])
+def test_a_user_with_an_admin_role_in_the_row_gets_no_admin_token(client, stored_role):
+    # However the role reached the row (the Admin API refuses it), a user's access token never
+    # carries an admin role, so it never administers users.
+    user = User.objects.create_user(
+        "kim@example.com", role=stored_role, email_confirmed_at=timezone.now()
+    )
+    issued = start_session(user, method="otp")
+    claims = jwt.decode(
+        issued.access_token, settings.JWT_SECRET, algorithms=["HS256"], audience="authenticated"
+    )
+    assert claims["role"] == "authenticated"
+    assert_error(get(client, issued.access_token), 403, "not_admin")

@@ -6,6 +6,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import jwt
 import pytest
 from django.utils import timezone
 from supabase_auth.errors import (
@@ -17,7 +18,7 @@ from supabase_auth.errors import (
 from accounts.models import User
 from magiclinks import tokens
 from magiclinks.models import InvalidationReason, LoginLink, Notification
-from supabase_api.models import AuthSession
+from supabase_api.models import AuthSession, RefreshToken
 
 from .supabase_api_support import client_for, new_service_key, open_action_link
 
@@ -184,7 +185,16 @@ def test_refresh_rotates_and_reuse_revokes_the_session(gotrue):
     assert second.refresh_token != first.refresh_token
     assert second.user.id == first.user.id
     third = gotrue.refresh_session(second.refresh_token).session
+    # Within REFRESH_TOKEN_REUSE_INTERVAL a reused token gets the current one (two tabs).
+    assert gotrue.refresh_session(first.refresh_token).session.refresh_token == (
+        third.refresh_token
+    )
+    assert AuthSession.objects.get().revoked_at is None
 
+    # After it, the reuse is theft.
+    RefreshToken.objects.exclude(used_at=None).update(
+        used_at=timezone.now() - timedelta(seconds=11)
+    )
     with pytest.raises(AuthApiError) as reuse:
         gotrue.refresh_session(first.refresh_token)
     assert reuse.value.code == "refresh_token_already_used"
@@ -207,6 +217,9 @@ def test_update_own_user_and_sign_out(gotrue):
         gotrue.update_user({"password": "12345"})
     assert weak.value.code == "weak_password" and weak.value.status == 422
     assert "length" in weak.value.reasons
+    with pytest.raises(AuthApiError) as same:
+        gotrue.update_user({"password": "an even better passphrase"})
+    assert same.value.code == "same_password" and same.value.status == 422
 
     gotrue.sign_out()
     assert gotrue.get_session() is None
@@ -266,12 +279,51 @@ def test_admin_user_crud(gotrue, server):
     assert missing.value.code == "user_not_found" and missing.value.status == 404
 
 
-def test_soft_delete_deactivates_and_signs_out(gotrue):
+def test_soft_delete_as_upstream_and_the_address_signs_up_again(gotrue):
     session = signed_in(gotrue).session
     gotrue.admin.delete_user(session.user.id, should_soft_delete=True)
     user = User.objects.get(pk=session.user.id)
     assert not user.is_active
     assert AuthSession.objects.get().revoked_at is not None
+    shown = gotrue.admin.get_user_by_id(session.user.id).user
+    assert shown.deleted_at is not None and shown.email != "known@example.com"
+    assert shown.identities[0].identity_data == {}
+    with pytest.raises(AuthApiError) as signed_out:
+        gotrue.refresh_session(session.refresh_token)
+    assert signed_out.value.code in ("refresh_token_not_found", "user_banned")
+    # The address is free: a magic link for it signs a new user up.
+    again = gotrue.admin.generate_link({"type": "magiclink", "email": "known@example.com"})
+    assert again.user.id != session.user.id and again.properties.verification_type == "signup"
+
+
+def test_admin_role_is_honoured_in_the_user_and_the_access_token(gotrue, settings):
+    created = gotrue.admin.create_user({"email": "role@example.com", "role": "editor"}).user
+    assert created.role == "editor"
+    updated = gotrue.admin.update_user_by_id(created.id, {"role": "reviewer"}).user
+    assert updated.role == "reviewer"
+    session = signed_in(gotrue, "role@example.com").session
+    claims = jwt.decode(
+        session.access_token, settings.JWT_SECRET, algorithms=["HS256"], audience="authenticated"
+    )
+    assert claims["role"] == "reviewer"
+    # A user's token must never be an Admin API credential.
+    with pytest.raises(AuthApiError) as refused:
+        gotrue.admin.update_user_by_id(created.id, {"role": "service_role"})
+    assert refused.value.code == "validation_failed"
+    assert User.objects.get(pk=created.id).role == "reviewer"
+
+
+def test_two_tabs_refreshing_at_once_keep_the_session(gotrue, server):
+    first = signed_in(gotrue).session
+    tabs = [client_for(server, new_service_key(f"tab{n}")) for n in range(2)]
+    try:
+        refreshed = [tab.refresh_session(first.refresh_token).session for tab in tabs]
+    finally:
+        for tab in tabs:
+            tab.close()
+    assert refreshed[0].refresh_token == refreshed[1].refresh_token
+    assert gotrue.get_user(refreshed[1].access_token).user.id == first.user.id
+    assert AuthSession.objects.get().revoked_at is None
 
 
 def test_invite_creates_the_user_and_queues_the_email(gotrue):
@@ -306,3 +358,15 @@ def test_public_otp_and_recover_never_reveal_existence(gotrue):
     gotrue.sign_in_with_otp({"email": "fresh@example.com", "options": {"data": {"a": 1}}})
     assert Notification.objects.filter(kind="signup", recipient="fresh@example.com").exists()
     assert User.objects.get(email="fresh@example.com").user_metadata == {"a": 1}
+
+
+def test_type_email_verifies_a_recovery_code_with_amr_otp(gotrue, settings):
+    confirmed_user("known@example.com")
+    link = gotrue.admin.generate_link({"type": "recovery", "email": "known@example.com"})
+    session = gotrue.verify_otp(
+        {"email": "known@example.com", "token": link.properties.email_otp, "type": "email"}
+    ).session
+    claims = jwt.decode(
+        session.access_token, settings.JWT_SECRET, algorithms=["HS256"], audience="authenticated"
+    )
+    assert claims["amr"][0]["method"] == "otp" and claims["role"] == "authenticated"

@@ -14,6 +14,7 @@ from magiclinks.models import LinkKind, Notification
 from supabase_api.flows import own_user
 from supabase_api.flows.errors import (
     EmailExists,
+    SamePassword,
 )
 from supabase_api.models import AuthSession
 from supabase_api.sessions import start_session
@@ -47,3 +48,17 @@ def test_own_user_email_change_is_a_link_and_a_taken_address_changes_nothing(mak
             own_user.OwnChanges(data={"theme": "dark"}, new_email="taken@example.com"),
         )
     assert User.objects.get(pk=user.pk).user_metadata == {}  # rolled back with the refusal
+
+
+def test_own_user_same_password_is_refused_and_changes_nothing():
+    user = User.objects.create_user(
+        "kim@example.com", password=GOOD, email_confirmed_at=timezone.now()
+    )
+    mine, other = start_session(user, method="otp"), start_session(user, method="otp")
+    with pytest.raises(SamePassword):
+        own_user.update_own_user(
+            user, mine.session, own_user.OwnChanges(password=GOOD, data={"n": 1})
+        )
+    user.refresh_from_db()
+    assert user.user_metadata == {} and user.check_password(GOOD)
+    assert AuthSession.objects.get(pk=other.session.pk).revoked_at is None

@@ -51,6 +51,7 @@ def test_link_request_is_typed_and_normalised():
             "Invalid email action link type requested: bogus (one of signup, invite, magiclink, "
             "recovery, email_change_current, email_change_new)",
         ),
+        ({"email": "a@b.co", "type": "email_change"}, s.EMAIL_CHANGE_AMBIGUOUS),
         ({"email": "a@b.co", "type": "signup", "password": 5}, "password must be a string"),
         # new_email only for the email-change types, and checked before data.
         ({"email": "a@b.co", "type": "email_change_new", "data": 5}, "new_email is required"),
@@ -155,3 +156,24 @@ def test_query_serializers():
     assert check(s.LogoutSerializer, {}) == "global"
     assert refusal(s.ListUsersSerializer, {"filter": "a\x00"}).startswith("filter contains NUL")
     assert refusal(s.UserIdSerializer, {"user_id": "5"}) == "user_id must be an UUID"
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("editor", "editor"), ("  team_lead  ", "team_lead"), ("", None), ("   ", None)],
+)
+def test_admin_role_is_trimmed_and_empty_leaves_it(role, expected):
+    assert check(s.UserAttributesSerializer, {"role": role}).role == expected
+
+
+@pytest.mark.parametrize("role", ["service_role", "supabase_admin"])
+def test_admin_roles_are_refused_for_users(role):
+    assert refusal(s.UserAttributesSerializer, {"role": role}) == (
+        f"role {role} is an admin role; not for users"
+    )
+
+
+@pytest.mark.parametrize("role", ["1abc", "a b", "x" * 64, "drop;table", 5])
+def test_role_must_be_a_postgres_role_name(role):
+    message = refusal(s.CreateUserSerializer, {"email": "a@b.co", "role": role})
+    assert message.startswith("role must be")

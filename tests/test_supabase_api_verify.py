@@ -227,7 +227,7 @@ def test_access_token_claims(client, settings):
     assert claims["sub"] == str(user.pk) and claims["email"] == user.email
     assert claims["role"] == "authenticated" and claims["aud"] == "authenticated"
     assert claims["exp"] - claims["iat"] == settings.JWT_EXPIRY_SECONDS == body["expires_in"]
-    assert claims["amr"][0]["method"] == "magiclink"
+    assert claims["amr"][0]["method"] == "otp"  # upstream: every email verification
     assert claims["user_metadata"] == {"name": "Kim"}
     assert claims["app_metadata"]["plan"] == "pro"
     assert claims["session_id"] == str(user.auth_sessions.get().pk)
@@ -249,3 +249,25 @@ def test_unreachable_limit_store_is_503_json(client, settings):
     assert response.status_code == 503
     assert response.json()["code"] == "service_unavailable"
     assert response["x-sb-error-code"] == "service_unavailable"
+
+
+def test_get_verify_accepts_the_hashed_token(client, settings):
+    # Upstream's action links carry the hashed token, and templates build
+    # `/verify?token={{ .TokenHash }}&type=…` URLs: the same GET signs in with it.
+    settings.VERIFY_CONSUMES_ON_GET = True
+    generated = issue("recovery")
+    response = client.get(page_url(generated, token=generated.issued.hashed_token))
+    assert response.status_code == 303 and "#access_token=" in response["Location"]
+    assert LoginLink.objects.get().status == LinkStatus.USED
+    again = client.get(page_url(generated, token=generated.issued.hashed_token))
+    assert "error_code=otp_expired" in again["Location"]
+
+
+def test_type_email_accepts_a_recovery_code(client):
+    # Upstream: type "email" checks the confirmation token, then the recovery token.
+    generated = issue("recovery")
+    body = {"type": "email", "email": "known@example.com", "token": generated.issued.otp}
+    response = post_json(client, body)
+    assert response.status_code == 200, response.content
+    claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
+    assert claims["amr"][0]["method"] == "otp"

@@ -23,6 +23,7 @@ from django.utils import timezone
 from audit.actors import Actor
 from audit.recorder import record
 
+from .. import tokens
 from ..link_urls import link_url
 from ..models import LinkStatus, Notification, NotificationStatus
 from . import crypto, errors
@@ -68,8 +69,10 @@ def _fail(notification: Notification, *, reason: str, error: str, **details) -> 
     return Outcome.FAILED
 
 
-def _message(notification: Notification, url: str, otp: str | None) -> AnymailMessage:
-    email = render(notification, url=url, otp=otp)
+def _message(
+    notification: Notification, url: str, otp: str | None, token_hash: str
+) -> AnymailMessage:
+    email = render(notification, url=url, otp=otp, token_hash=token_hash)
     message = AnymailMessage(
         subject=email.subject,
         body=email.text,
@@ -138,12 +141,13 @@ def _send(notification: Notification) -> Outcome:
             notification, reason="undecryptable", error="sealed secret cannot be decrypted"
         )
     url = link_url(link, secret)
+    token_hash = tokens.hashed_token(secret)  # redeems the link too: a secret like the others
     notification.attempts += 1
     try:
-        message = _message(notification, url, otp)
+        message = _message(notification, url, otp, token_hash)
         message.send()
     except Exception as exc:  # any backend, any error: classify, never re-raise (secrets)
-        return _send_failed(notification, exc, hide=[secret, otp, url])
+        return _send_failed(notification, exc, hide=[secret, otp, url, token_hash])
     return _mark_sent(notification, message)
 
 

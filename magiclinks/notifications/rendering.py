@@ -17,6 +17,7 @@ from django.utils.timesince import timeuntil
 
 from accounts.models import Membership, MembershipRole
 
+from ..link_urls import verify_type
 from ..models import LinkKind, LoginLink, Notification, NotificationKind
 from .branding import Brand, brand_for
 
@@ -106,9 +107,17 @@ def _sender(brand: Brand) -> tuple[str, list[str]]:
     return formataddr((name, address)), reply_to
 
 
-def context_for(notification: Notification, *, url: str, otp: str | None, now: datetime) -> dict:
+def context_for(
+    notification: Notification,
+    *,
+    url: str,
+    otp: str | None,
+    now: datetime,
+    token_hash: str | None = None,
+) -> dict:
     options = notification.options or {}
     link = notification.link
+    admin_api = notification.kind not in PARTNER_KINDS
     brand = brand_for(notification.partner, options)
     user = notification.user
     return {
@@ -119,7 +128,14 @@ def context_for(notification: Notification, *, url: str, otp: str | None, now: d
         "recipient": notification.recipient,
         "url": url,
         # Only Admin API mail carries the 6-digit code; partner links have none.
-        "otp": otp if notification.kind not in PARTNER_KINDS else None,
+        "otp": otp if admin_api else None,
+        # Supabase's {{ .TokenHash }}, {{ .SiteURL }} and {{ .RedirectTo }}, for templates that
+        # link to the app's own /auth/confirm?token_hash=…&type=… page (the server-side
+        # pattern of @supabase/ssr) instead of the action link (docs/admin-api.md).
+        "token_hash": token_hash if admin_api else None,
+        "site_url": settings.SITE_URL if admin_api else None,
+        "redirect_to": (link.redirect_url or settings.SITE_URL) if admin_api else None,
+        "verify_type": verify_type(link.kind) if admin_api else None,
         "expires_in": expires_in_words(link.expires_at, now),
         "expires_at": link.expires_at,
         "custom_message": str(options.get("custom_message") or "")[:CUSTOM_MESSAGE_MAX].strip(),
@@ -133,10 +149,18 @@ def context_for(notification: Notification, *, url: str, otp: str | None, now: d
 
 
 def render(
-    notification: Notification, *, url: str, otp: str | None, now: datetime | None = None
+    notification: Notification,
+    *,
+    url: str,
+    otp: str | None,
+    now: datetime | None = None,
+    token_hash: str | None = None,
 ) -> RenderedEmail:
-    """Render the row's email. `url` and `otp` come from the sealed secret; never store them."""
-    context = context_for(notification, url=url, otp=otp, now=now or timezone.now())
+    """Render the row's email. `url`, `otp` and `token_hash` come from the sealed secret; never
+    store them."""
+    context = context_for(
+        notification, url=url, otp=otp, now=now or timezone.now(), token_hash=token_hash
+    )
     base = f"emails/{notification.kind}"
     from_email, reply_to = _sender(context["brand"])
     return RenderedEmail(

@@ -9,6 +9,7 @@ and reading, updating or deleting one answers 404 user_not_found, as for an id t
 exist. Their addresses still count as taken (email_exists) so that no second row appears.
 """
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -40,6 +41,7 @@ class UserChanges:
     email_confirm: bool = False
     ban: timedelta | None = None
     unban: bool = False
+    role: str | None = None
     id: uuid.UUID | None = None  # creation only
     # The names of the fields the body set (not their values: passwords and metadata stay out
     # of the audit log).
@@ -79,6 +81,8 @@ def _apply(user: User, changes: UserChanges, password: str | None) -> None:
         user.email_confirmed_at = timezone.now()
     if password is not None:
         user.set_password(password)
+    if changes.role is not None:
+        user.role = changes.role
     if changes.unban:
         user.banned_until = None
     elif changes.ban is not None:
@@ -118,15 +122,34 @@ def update_user(user: User, changes: UserChanges, *, actor: Actor) -> User:
     return user
 
 
+def obfuscated(user: User, value: str) -> str:
+    """What a soft-deleted user's address becomes: upstream's obfuscateValue (SHA-256 of the id
+    and the value), in lower-case hex rather than base64url because addresses are stored
+    lower-cased (a database constraint). It has no "@", so it is never anybody's address."""
+    return hashlib.sha256(f"{user.pk}{value}".encode()).hexdigest()
+
+
 def delete_user(user: User, *, soft: bool, actor: Actor) -> None:
-    """DELETE /admin/users/{id}: hard by default; soft deactivates and signs the user out."""
+    """DELETE /admin/users/{id}: hard by default, or upstream's soft delete (SoftDeleteUser).
+
+    Soft: `deleted_at` is set, the address obfuscated (so it can sign up again), the pending
+    email change, password and metadata cleared and the user deactivated. Saved through
+    User.save() in changed_by(actor), so accounts.user_changes retires the open links (new
+    address, password) and revokes the sessions (deactivated), in this transaction. A user
+    already soft-deleted is left as is."""
     with transaction.atomic():
         record("user.deleted", actor=actor, user=user, details={"soft": soft})
-        if soft:
-            User.objects.filter(pk=user.pk).update(is_active=False, updated_at=timezone.now())
-            revoke_all_sessions(user, reason="deleted", actor=actor)
-        else:
+        if not soft:
             user.delete()
+        elif user.deleted_at is None:
+            user.email, user.new_email = obfuscated(user, user.email), ""
+            user.set_unusable_password()
+            user.user_metadata, user.app_metadata = {}, {}
+            user.is_active, user.deleted_at = False, timezone.now()
+            with changed_by(actor):
+                user.save()
+            # Sessions of a user deactivated earlier (no "deactivated" change now) go too.
+            revoke_all_sessions(user, reason="deleted", actor=actor)
 
 
 def listed_users(email_filter: str = "") -> QuerySet:

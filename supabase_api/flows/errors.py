@@ -39,6 +39,12 @@ class WeakPassword(FlowError):
         self.reasons = reasons
 
 
+class SamePassword(FlowError):
+    """PUT /user with the password the user already has (upstream's ErrorCodeSamePassword)."""
+
+    message = "New password should be different from the old password."
+
+
 class SignupDisabled(FlowError):
     """Upstream's refusal (supabase/auth `Signup`: ErrorCodeSignupDisabled)."""
 

@@ -1,6 +1,7 @@
 """PUT /user: the signed-in user changes their own password, metadata or email address.
 
-A new password is checked by Django's validators and signs out the user's other sessions (the
+A new password is checked by Django's validators, must differ from the current one (422
+same_password, as upstream), and signs out the user's other sessions (the
 one making the change stays signed in), as Supabase Auth does. A new email address is not
 applied at once: the other changes are, and an email_change_new link is emailed to the new
 address (supabase_api.flows.verify moves the user to it when that link is verified). Everything
@@ -24,6 +25,7 @@ from ..passwords import check_password
 from ..sessions import revoke_sessions
 from .admin_links import LinkRequest, default_lifetime
 from .email_links import send_link
+from .errors import SamePassword
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,11 @@ def update_own_user(user: Any, session: AuthSession, changes: OwnChanges) -> Any
     password = None
     if changes.password is not None:
         password = check_password(changes.password, user)
+        if user.has_usable_password() and user.check_password(password):
+            # Upstream's UserUpdate (internal/api/user.go): `if isSamePassword { return
+            # NewUnprocessableEntityError(ErrorCodeSamePassword, …) }`, before anything is
+            # written. (check_password is Django's: Argon2 work, constant-time comparison.)
+            raise SamePassword()
     actor = Actor.user(user)
     with transaction.atomic():
         # A new password retires the user's open links too (accounts.user_changes).

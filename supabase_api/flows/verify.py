@@ -25,29 +25,27 @@ from audit.recorder import record
 from magiclinks.flows.issue import invalidate_open_links
 from magiclinks.flows.redeem import Redemption, redeem_digest, redeem_otp, redeem_secret
 from magiclinks.models import ADMIN_API_KINDS, InvalidationReason, LinkKind, LoginLink, admin_scope
+from magiclinks.tokens import parse_digest
 
 from ..sessions import IssuedSession, start_session
 from .errors import EmailExists, VerifyFailed
 
 # Supabase's verification `type` → the link kinds it redeems. "email" is the newer name for
-# the email OTP of a signup, invite or magic link.
+# the email OTP: upstream accepts with it a confirmation token (signup, invite) or a recovery
+# token (magic link, recovery), in internal/api/verify.go (`case mail.EmailOTPVerification:`
+# … `models.ConfirmationToken, models.RecoveryToken`).
 TYPE_KINDS = {
     "signup": [LinkKind.SIGNUP],
     "invite": [LinkKind.INVITE],
     "magiclink": [LinkKind.MAGICLINK],
     "recovery": [LinkKind.RECOVERY],
     "email_change": [LinkKind.EMAIL_CHANGE_CURRENT, LinkKind.EMAIL_CHANGE_NEW],
-    "email": [LinkKind.SIGNUP, LinkKind.INVITE, LinkKind.MAGICLINK],
+    "email": [LinkKind.SIGNUP, LinkKind.INVITE, LinkKind.MAGICLINK, LinkKind.RECOVERY],
 }
-# The session's "amr" method for each kind of link.
-_METHODS = {
-    LinkKind.SIGNUP: "otp",
-    LinkKind.INVITE: "invite",
-    LinkKind.MAGICLINK: "magiclink",
-    LinkKind.RECOVERY: "recovery",
-    LinkKind.EMAIL_CHANGE_CURRENT: "email_change",
-    LinkKind.EMAIL_CHANGE_NEW: "email_change",
-}
+# The session's "amr" method: upstream starts every session of a verified email link or code
+# with `models.OTP`, whatever its type (internal/api/verify.go: `a.issueRefreshToken(r,
+# w.Header(), tx, user, models.OTP, grantParams)` in verifyGet and verifyPost alike).
+VERIFIED_METHOD = "otp"
 ADMIN_SCOPES = sorted({admin_scope(kind) for kind in ADMIN_API_KINDS})
 
 
@@ -101,7 +99,7 @@ def _complete(redeem: Callable[[], Redemption]) -> Verified:
                 scopes=ADMIN_SCOPES,
                 exclude=link,
             )
-            session = start_session(link.user, method=_METHODS[link.kind])
+            session = start_session(link.user, method=VERIFIED_METHOD)
     # Raised after the block so the failure's audit event (and OTP counter) are committed.
     if not redemption.ok:
         raise VerifyFailed.of(redemption.failure)
@@ -109,8 +107,15 @@ def _complete(redeem: Callable[[], Redemption]) -> Verified:
 
 
 def verify_secret(secret: object, verify_type: str) -> Verified:
-    """The link in an action_link (GET/POST /verify?token=…); `verify_type` in VERIFY_TYPES."""
+    """The link in an action_link (GET/POST /verify?token=…); `verify_type` in VERIFY_TYPES.
+
+    The token may also be the link's `hashed_token`: upstream's action links carry it there,
+    and apps build `/verify?token={{ .TokenHash }}` URLs in their email templates. The two
+    have different shapes (43 base64url characters, 64 hex), so one never passes for the
+    other."""
     kinds = TYPE_KINDS[verify_type]
+    if parse_digest(secret) is not None:
+        return _complete(lambda: redeem_digest(secret, kinds=kinds))
     return _complete(lambda: redeem_secret(secret, kinds=kinds))
 
 
