@@ -7,7 +7,7 @@ makes two or three cache calls. `redis.Redis` is thread-safe over a shared pool,
 per pool is enough (docs/performance.md has the measurement).
 
 `incr` is also one atomic round trip instead of Django's two (EXISTS, then INCRBY). Besides the
-round trip (django-ratelimit increments on every request), Django's version has a race: a key
+round trip, Django's version has a race: a key
 that expires between the two commands is re-created by INCRBY *without* an expiry, and a rate
 limit counted in it would never reset.
 """

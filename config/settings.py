@@ -13,6 +13,7 @@ import environ
 from django.utils.csp import CSP
 
 from config.secrets import require_production_secrets
+from ratelimits import table as ratelimits_table
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "anymail",
     "config.apps.ProjectConfig",
     "audit",
+    "ratelimits",
     "accounts",
     "magiclinks",
     "supabase_api",
@@ -144,13 +146,13 @@ RATELIMIT_USE_CACHE = "default"
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # When the limit store is unreachable: False answers 503 (fail closed), True lets requests through.
 RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=False)
-PARTNER_KEY_LIMIT_PER_MINUTE = env.int("PARTNER_KEY_LIMIT_PER_MINUTE", default=100)
-PARTNER_KEY_LIMIT_PER_DAY = env.int("PARTNER_KEY_LIMIT_PER_DAY", default=10_000)
-LOGIN_LINKS_PER_ACCOUNT_PER_HOUR = env.int("LOGIN_LINKS_PER_ACCOUNT_PER_HOUR", default=10)
-
-# django-ratelimit refuses a local-memory cache (its counters are per process). The zero-setup
-# mode has a single process, so the check is silenced there only; with REDIS_URL it stays on.
-SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Every limit is declared once, in ratelimits/table.py (listed in docs/configuration.md);
+# RATE_LIMITS overrides any of them: '{"browser.link_confirm.ip": "60/60"}' (checked at start-up).
+RATE_LIMITS = env.str("RATE_LIMITS", default="{}")
+# The variables that set some limits before the table existed still do, when set.
+for _legacy in ratelimits_table.LEGACY_SETTINGS:
+    if _legacy in env.ENVIRON:
+        globals()[_legacy] = env.int(_legacy)
 
 # --- Celery --------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -263,19 +265,6 @@ REDIRECT_FALLBACK_TO_SITE_URL = env.bool("REDIRECT_FALLBACK_TO_SITE_URL", defaul
 # Supabase's GOTRUE_DISABLE_SIGNUP: POST /auth/v1/otp no longer creates users (422
 # signup_disabled for an unknown address). The admin endpoints are not affected, as upstream.
 DISABLE_SIGNUP = env.bool("DISABLE_SIGNUP", default=False)
-# Admin API public endpoints (docs/admin-api.md): verify attempts per IP per 5 minutes (Supabase's
-# default), link emails (/otp, /recover) per IP per hour and per address per minute.
-ADMIN_API_VERIFY_PER_IP_PER_5_MINUTES = env.int("ADMIN_API_VERIFY_PER_IP_PER_5_MINUTES", default=30)
-# Code guesses (/verify with email + token) per address per 5 minutes, whatever the source IP:
-# guesses spread over many IPs still stop (issue 11, item 5).
-ADMIN_API_VERIFY_PER_ADDRESS_PER_5_MINUTES = env.int(
-    "ADMIN_API_VERIFY_PER_ADDRESS_PER_5_MINUTES", default=10
-)
-ADMIN_API_EMAILS_PER_IP_PER_HOUR = env.int("ADMIN_API_EMAILS_PER_IP_PER_HOUR", default=30)
-ADMIN_API_EMAILS_PER_ADDRESS_PER_MINUTE = env.int(
-    "ADMIN_API_EMAILS_PER_ADDRESS_PER_MINUTE", default=1
-)
-
 # CORS of the Admin API, as Supabase Auth sends it, so browser apps using auth-js can call
 # /auth/v1 from their own origin (django-cors-headers; nothing else gets CORS headers). Any
 # origin: every request is authorised by a bearer token in a header, never by a cookie, so
