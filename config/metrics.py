@@ -6,12 +6,14 @@ to a directory shared by all of them (emptied at each start, see docs/operations
 prometheus-client's multiprocess mode then writes each process's values to files there, and a
 scrape adds them up.
 
-Scrape-time collectors (the outbox backlog, the webhook backlog) are registered by the apps that
-own the tables (`register_collector`); they query when Prometheus scrapes, never per request.
+Scrape-time gauges (the outbox backlog, the webhook backlog) are collected by config.ops_views
+when Prometheus scrapes, never per request. The link and email counters move when an audit event
+of theirs is committed (audit.recorder calls `record_event`), so they count what the audit log
+holds, not what a rolled-back transaction attempted.
 """
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -81,31 +83,19 @@ def record_event(event: str, details: dict) -> None:
         EMAILS.labels(_EMAIL_EVENTS[event]).inc()
 
 
-_collectors: dict[str, Callable[[], Iterable[Metric]]] = {}
-
-
-def register_collector(name: str, collect: Callable[[], Iterable[Metric]]) -> None:
-    """Add a scrape-time collector (run on every /metrics request, not per request served)."""
-    _collectors[name] = collect
-
-
-class _Collectors:
-    def collect(self) -> Iterable[Metric]:
-        for collect in _collectors.values():
-            yield from collect()
-
-
 class _ThisProcess:
     def collect(self) -> Iterable[Metric]:
         yield from REGISTRY.collect()
 
 
-def render() -> tuple[bytes, str]:
-    """The exposition text of every metric, and its content type."""
+def render(*scrape_time: object) -> tuple[bytes, str]:
+    """The exposition text of every metric, plus the `scrape_time` collectors' (objects with a
+    `collect()` that query now), and its content type."""
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # every process's values, from the shared directory
     else:
         registry.register(_ThisProcess())
-    registry.register(_Collectors())
+    for collector in scrape_time:
+        registry.register(collector)
     return generate_latest(registry), CONTENT_TYPE_LATEST

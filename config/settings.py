@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config.secrets import require_production_secrets
@@ -77,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    # Request metrics and, with LOG_FORMAT=json, one log line per request (no SQL, no Redis).
+    "config.observability.RequestObservabilityMiddleware",
     # Oversized bodies → 413 before anything parses them; unreachable Redis/DB → 503, not 500.
     # Before anything that answers on its own (413, 503, CommonMiddleware), so that those
     # /auth/v1 answers carry the CORS headers too; it answers preflights itself.
@@ -368,16 +371,32 @@ SPECTACULAR_SETTINGS = {
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
-# --- Logging -------------------------------------------------------------------------------
+# --- Metrics, logging ----------------------------------------------------------------------
+# Bearer token for GET /metrics (Prometheus); unset, /metrics is a 404 (docs/operations.md).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# "json": one JSON object per log line, and one line per request (logger linkgate.access).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+# Orchestrator probes reach the pods over plain HTTP; liveness and readiness must not redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "config.logging.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
     "filters": {"redact_secrets": {"()": "config.logging.RedactSecretsFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["redact_secrets"],
         }
     },
@@ -387,5 +406,7 @@ LOGGING = {
         # not logged at all, and config.logging redacts token-shaped strings from the rest.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "ERROR"},
+        # The per-request line: only in JSON mode (gunicorn writes access lines otherwise).
+        "linkgate.access": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
     },
 }

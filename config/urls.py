@@ -7,6 +7,7 @@ error format under (config.http_errors), so that a path and its error format can
 from django.contrib import admin
 from django.urls import include, path
 
+from config import ops_views
 from magiclinks.apps import PARTNER_API_PREFIX
 from supabase_api.apps import ADMIN_API_PREFIX
 
@@ -16,6 +17,9 @@ urlpatterns = [
     path("auth/", include("magiclinks.browser.urls")),
     path("webhooks/", include("magiclinks.notifications.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics_view, name="metrics"),
 ]
 
 

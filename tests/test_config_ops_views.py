@@ -1,0 +1,181 @@
+"""config.ops_views: /healthz (no dependency touched), /readyz (database and Redis, 503 when
+down), /metrics (token, 404 when unset, the metrics the issue lists, multiprocess mode)."""
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from audit.actors import Actor
+from magiclinks.flows.issue import issue_link
+from magiclinks.flows.redeem import redeem_secret
+from magiclinks.models import LinkKind, Notification
+from tests.redis_round_trips import counting_round_trips
+from tests.test_accounts_authentication import UNREACHABLE
+from tests.test_partner_api_health import database_down  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+TOKEN = "metrics-token-for-tests-0123456789"
+
+
+def scrape(client: Client | None = None) -> str:
+    response = (client or Client()).get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200, response.content[:200]
+    assert response["Content-Type"].startswith("text/plain")
+    return response.content.decode()
+
+
+def value(text: str, sample: str) -> float:
+    """The value of one sample line (`name{labels}`), 0 when absent."""
+    for line in text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_healthz_answers_without_touching_the_database_or_redis(redis_cache):
+    with CaptureQueriesContext(connection) as queries, counting_round_trips() as trips:
+        response = Client().get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert len(queries) == 0 and trips.count == 0
+
+
+def test_healthz_stays_up_when_the_dependencies_are_down(database_down):  # noqa: F811
+    with override_settings(CACHES=UNREACHABLE):
+        assert Client().get("/healthz").status_code == 200
+
+
+def test_readyz_checks_database_and_redis():
+    response = Client().get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+    with override_settings(CACHES=UNREACHABLE):
+        down = Client().get("/readyz")
+    assert down.status_code == 503
+    assert down.json()["checks"] == {"database": "ok", "cache": "unavailable"}
+
+
+def test_readyz_is_503_when_the_database_is_down(database_down):  # noqa: F811
+    response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "unavailable"
+
+
+def test_probes_are_not_redirected_to_https(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert Client().get("/healthz").status_code == 200
+    assert Client().get("/metrics").status_code == 301  # the token never travels in clear
+
+
+def test_metrics_is_a_404_without_a_token_and_401_with_a_wrong_one(settings):
+    settings.METRICS_TOKEN = ""
+    assert Client().get("/metrics", headers={"Authorization": "Bearer x"}).status_code == 404
+    settings.METRICS_TOKEN = TOKEN
+    for header in ("", "Bearer wrong", f"Basic {TOKEN}", f"Bearer {TOKEN}x"):
+        response = Client().get("/metrics", headers={"Authorization": header})
+        assert response.status_code == 401
+        assert "linkgate" not in response.content.decode()
+
+
+def test_requests_are_counted_by_route_name_never_by_path(settings, make):
+    settings.METRICS_TOKEN = TOKEN
+    secret_path = "/auth/partner-login/" + "S" * 43
+    before = scrape()
+    Client().get(secret_path)
+    Client().get("/healthz")
+    after = scrape()
+    sample = 'linkgate_http_requests_total{method="GET",route="browser:partner_login",status="404"}'
+    assert value(after, sample) == value(before, sample) + 1
+    healthz = 'linkgate_http_requests_total{method="GET",route="healthz",status="200"}'
+    assert value(after, healthz) == value(before, healthz) + 1
+    assert "S" * 43 not in after
+    assert 'linkgate_http_request_duration_seconds_count{route="healthz"}' in after
+
+
+def test_link_email_and_limit_outcomes_are_counted(
+    settings, make, django_capture_on_commit_callbacks
+):
+    settings.METRICS_TOKEN = TOKEN
+    settings.RATE_LIMITS = {"browser.link_confirm.ip": "1/60"}
+    before = scrape()
+    account = make.account(make.partner())
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = issue_link(
+            user=account.users.get(),
+            kind=LinkKind.PARTNER_LOGIN,
+            account=account,
+            actor=Actor.system(),
+            lifetime=timedelta(hours=1),
+        )
+        assert redeem_secret(issued.secret, kinds=[LinkKind.PARTNER_LOGIN]).ok
+        assert not redeem_secret(issued.secret, kinds=[LinkKind.PARTNER_LOGIN]).ok  # used
+    client = Client()
+    client.post("/auth/partner-login/" + "B" * 43)
+    assert client.post("/auth/partner-login/" + "B" * 43).status_code == 429
+    after = scrape()
+
+    def grew(sample: str) -> float:
+        return value(after, sample) - value(before, sample)
+
+    assert grew('linkgate_links_issued_total{kind="partner_login"}') == 1
+    assert grew("linkgate_links_redeemed_total") == 1
+    assert (
+        sum(
+            grew(line.rsplit(" ", 1)[0])
+            for line in after.splitlines()
+            if line.startswith("linkgate_links_failed_total{")
+        )
+        == 1
+    )
+    assert grew('linkgate_rate_limit_refusals_total{limit="browser.link_confirm.ip"}') == 1
+
+
+def test_the_outbox_backlog_is_read_at_scrape_time(settings, make):
+    settings.METRICS_TOKEN = TOKEN
+    empty = scrape()
+    assert value(empty, "linkgate_outbox_pending") == 0
+    assert value(empty, "linkgate_outbox_oldest_age_seconds") == 0
+    user = make.user()
+    Notification.objects.create(
+        user=user,
+        recipient=user.email,
+        kind="magiclink",
+        subject="s",
+        created_at=timezone.now() - timedelta(minutes=5),
+    )
+    text = scrape()
+    assert value(text, "linkgate_outbox_pending") == 1
+    assert 299 <= value(text, "linkgate_outbox_oldest_age_seconds") < 400
+
+
+MULTIPROCESS = """
+import django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+from config import metrics
+metrics.record_refusal("browser.fresh_link.ip")
+metrics.record_refusal("browser.fresh_link.ip")
+print(metrics.render()[0].decode())
+"""
+
+
+def test_multiprocess_mode_adds_up_every_process_through_the_directory(tmp_path):
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "DEBUG": "true"}
+    for _ in range(2):  # two processes, as two gunicorn workers
+        output = subprocess.run(
+            [sys.executable, "-c", MULTIPROCESS],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    assert any(tmp_path.iterdir())
+    sample = 'linkgate_rate_limit_refusals_total{limit="browser.fresh_link.ip"}'
+    assert value(output, sample) == 4
