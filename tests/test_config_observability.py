@@ -80,16 +80,20 @@ logging.getLogger("magiclinks").warning("redeeming /auth/partner-login/%s", "SEC
 """
 
 
-def test_log_format_json_configures_json_lines_on_the_console():
-    env = {**os.environ, "LOG_FORMAT": "json", "DEBUG": "true"}
-    result = subprocess.run(
+def _start_with(log_format: str) -> subprocess.CompletedProcess:
+    """A fresh process that loads the settings with LOG_FORMAT and logs two lines."""
+    return subprocess.run(
         [sys.executable, "-c", SCRIPT.replace("SECRET", SECRET)],
-        env=env,
+        env={**os.environ, "LOG_FORMAT": log_format, "DEBUG": "true"},
         capture_output=True,
         text=True,
-        check=True,
         timeout=60,
     )
+
+
+def test_log_format_json_configures_json_lines_on_the_console():
+    result = _start_with("json")
+    assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines()]
     assert [line["logger"] for line in lines] == ["linkgate.access", "magiclinks"]
     assert lines[0]["route"] == "x" and lines[0]["level"] == "INFO"
@@ -97,14 +101,7 @@ def test_log_format_json_configures_json_lines_on_the_console():
 
 
 def test_an_unknown_log_format_stops_the_start():
-    env = {**os.environ, "LOG_FORMAT": "xml", "DEBUG": "true"}
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT.replace("SECRET", SECRET)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _start_with("xml")
     assert result.returncode != 0 and "LOG_FORMAT must be plain or json" in result.stderr
 
 

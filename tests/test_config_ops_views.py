@@ -179,3 +179,47 @@ def test_multiprocess_mode_adds_up_every_process_through_the_directory(tmp_path)
     assert any(tmp_path.iterdir())
     sample = 'linkgate_rate_limit_refusals_total{limit="browser.fresh_link.ip"}'
     assert value(output, sample) == 4
+
+
+def test_emails_queued_sent_and_failed_are_counted(
+    settings, make, django_capture_on_commit_callbacks
+):
+    from functools import partial
+
+    from config.metrics import record_event
+    from magiclinks.flows.revoke import revoke_link
+    from magiclinks.notifications.delivery import deliver
+    from magiclinks.notifications.outbox import queue_link_email
+
+    settings.METRICS_TOKEN = TOKEN
+    before = scrape()
+    account = make.account()
+    actor = Actor.partner(account.partner)
+
+    def queue():
+        issued = issue_link(
+            user=account.users.get(),
+            kind=LinkKind.PARTNER_LOGIN,
+            account=account,
+            actor=actor,
+            lifetime=timedelta(hours=1),
+        )
+        # Run the metric callbacks of the commit, not the Celery dispatch (no worker here).
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            notification = queue_link_email(issued, kind="partner_login_link", actor=actor)
+        for callback in callbacks:
+            if isinstance(callback, partial) and callback.func is record_event:
+                callback()
+        return issued, notification
+
+    _, first = queue()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver(first.pk) == "sent"
+    issued, second = queue()
+    with django_capture_on_commit_callbacks(execute=True):
+        revoke_link(issued.link, actor=Actor.system("test"))
+        assert deliver(second.pk) == "failed"
+    after = scrape()
+    for outcome, grew in (("queued", 2), ("sent", 1), ("failed", 1)):
+        sample = f'linkgate_emails_total{{outcome="{outcome}"}}'
+        assert value(after, sample) - value(before, sample) == grew, outcome

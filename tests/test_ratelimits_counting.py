@@ -146,3 +146,21 @@ def test_each_request_costs_one_round_trip_per_check(client, make, redis_cache):
             response = send()
         assert response.status_code < 500, label
         assert trips.count == expected, label
+
+
+LOCAL_MEMORY = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@override_settings(CACHES=LOCAL_MEMORY, RATE_LIMITS=THREE)
+def test_without_redis_the_local_memory_cache_counts_the_same_way():
+    ip = Hit("browser.link_confirm.ip", "198.51.100.1")
+    address = Hit("browser.fresh_link.address", "victim@example.com")
+    for _ in range(2):
+        limits.count(ip, address)
+    limits.count(ip)
+    with pytest.raises(limits.RateLimitExceeded) as raised:
+        limits.count(ip, address)
+    assert raised.value.name == "browser.link_confirm.ip"
+    with pytest.raises(limits.RateLimitExceeded) as raised:
+        limits.count(Hit("browser.link_confirm.ip", "other"), address)
+    assert raised.value.name == "browser.fresh_link.address"

@@ -1,9 +1,11 @@
 """Public endpoints: POST /otp, POST /recover, GET /settings, GET /health.
 
 /otp and /recover answer `{}` whether or not the address has an account, so they cannot be used
-to find out who is registered; they are limited per IP (counted before the body is read) and
-per address (counted once the body is valid).
+to find out who is registered; they are limited per IP (counted whether or not the body is
+valid) and per address (counted once the body is valid), both in one round trip.
 """
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection
@@ -19,7 +21,9 @@ from .base import GoTrueView
 from .links import with_redirect
 
 
-def _limited(request: Request, endpoint: str, parse, address_of):
+def _limited[T](
+    request: Request, endpoint: str, parse: Callable[[], T], address_of: Callable[[T], str]
+) -> T:
     """Mail-bombing guards of /otp and /recover: `auth.<endpoint>.ip`, then, once the body is
     valid, `auth.<endpoint>.address`, in one round trip (ratelimits.counting.count_after).
 
