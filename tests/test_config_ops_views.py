@@ -1,21 +1,17 @@
 """config.ops_views: /healthz (no dependency touched), /readyz (database and Redis, 503 when
 down), /metrics (token, 404 when unset, the metrics the issue lists, multiprocess mode)."""
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from audit.actors import Actor
 from magiclinks.flows.issue import issue_link
 from magiclinks.flows.redeem import redeem_secret
-from magiclinks.models import LinkKind, Notification
+from magiclinks.models import LinkKind
 from tests.redis_round_trips import counting_round_trips
 from tests.test_accounts_authentication import UNREACHABLE
 from tests.test_partner_api_health import database_down  # noqa: F401  (fixture)
@@ -134,51 +130,6 @@ def test_link_email_and_limit_outcomes_are_counted(
         == 1
     )
     assert grew('linkgate_rate_limit_refusals_total{limit="browser.link_confirm.ip"}') == 1
-
-
-def test_the_outbox_backlog_is_read_at_scrape_time(settings, make):
-    settings.METRICS_TOKEN = TOKEN
-    empty = scrape()
-    assert value(empty, "linkgate_outbox_pending") == 0
-    assert value(empty, "linkgate_outbox_oldest_age_seconds") == 0
-    user = make.user()
-    Notification.objects.create(
-        user=user,
-        recipient=user.email,
-        kind="magiclink",
-        subject="s",
-        created_at=timezone.now() - timedelta(minutes=5),
-    )
-    text = scrape()
-    assert value(text, "linkgate_outbox_pending") == 1
-    assert 299 <= value(text, "linkgate_outbox_oldest_age_seconds") < 400
-
-
-MULTIPROCESS = """
-import django, os
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-django.setup()
-from config import metrics
-metrics.record_refusal("browser.fresh_link.ip")
-metrics.record_refusal("browser.fresh_link.ip")
-print(metrics.render()[0].decode())
-"""
-
-
-def test_multiprocess_mode_adds_up_every_process_through_the_directory(tmp_path):
-    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "DEBUG": "true"}
-    for _ in range(2):  # two processes, as two gunicorn workers
-        output = subprocess.run(
-            [sys.executable, "-c", MULTIPROCESS],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        ).stdout
-    assert any(tmp_path.iterdir())
-    sample = 'linkgate_rate_limit_refusals_total{limit="browser.fresh_link.ip"}'
-    assert value(output, sample) == 4
 
 
 def test_emails_queued_sent_and_failed_are_counted(
