@@ -15,9 +15,11 @@ This module sits at the top of the graph like config.urls (it reads the apps' ba
 """
 
 import hmac
+import logging
 
 from django.apps import apps
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -27,6 +29,8 @@ from magiclinks.notifications import backlog as outbox_backlog
 
 from . import metrics
 from .health import cache_ok, database_ok
+
+logger = logging.getLogger(__name__)
 
 
 @never_cache
@@ -58,13 +62,35 @@ def _gauges(prefix: str, help_name: str, stats: dict[str, float]):
     return [pending, age]
 
 
-class BacklogCollector:
-    def collect(self):
-        yield from _gauges("linkgate_outbox", "Emails", outbox_backlog.stats())
-        if apps.is_installed("webhooks"):  # issue 15's webhooks, when that app is installed
-            from webhooks import backlog as webhook_backlog
+def _webhook_stats() -> dict[str, float]:
+    from webhooks import backlog as webhook_backlog  # issue 15's webhooks app, when installed
 
-            yield from _gauges("linkgate_webhooks", "Webhook deliveries", webhook_backlog.stats())
+    return webhook_backlog.stats()
+
+
+class BacklogCollector:
+    """The backlogs, queried now. A database that cannot answer does not fail the scrape: the
+    process metrics are still served, and `linkgate_backlog_up{backlog=…}` says 0."""
+
+    def collect(self):
+        sources = [("outbox", "linkgate_outbox", "Emails", outbox_backlog.stats)]
+        if apps.is_installed("webhooks"):
+            sources.append(("webhooks", "linkgate_webhooks", "Webhook deliveries", _webhook_stats))
+        up = GaugeMetricFamily(
+            "linkgate_backlog_up",
+            "1 when the backlog could be read at this scrape.",
+            labels=["backlog"],
+        )
+        for label, prefix, help_name, stats in sources:
+            try:
+                gauges = _gauges(prefix, help_name, stats())
+            except DatabaseError as exc:
+                logger.warning("metrics: %s backlog unreadable: %s", label, type(exc).__name__)
+                up.add_metric([label], 0)
+                continue
+            up.add_metric([label], 1)
+            yield from gauges
+        yield up
 
 
 def _authorized(request: HttpRequest, token: str) -> bool:

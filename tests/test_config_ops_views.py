@@ -174,3 +174,10 @@ def test_emails_queued_sent_and_failed_are_counted(
     for outcome, grew in (("queued", 2), ("sent", 1), ("failed", 1)):
         sample = f'linkgate_emails_total{{outcome="{outcome}"}}'
         assert value(after, sample) - value(before, sample) == grew, outcome
+
+
+def test_an_unreachable_database_does_not_fail_the_scrape(settings, database_down):  # noqa: F811
+    settings.METRICS_TOKEN = TOKEN
+    text = scrape()
+    assert value(text, 'linkgate_backlog_up{backlog="outbox"}') == 0
+    assert "linkgate_http_requests_total" in text and "linkgate_outbox_pending" not in text

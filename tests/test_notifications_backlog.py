@@ -52,3 +52,4 @@ def test_metrics_shows_the_backlog_at_scrape_time(make, settings):
     )
     assert "linkgate_outbox_pending 1.0" in text
     assert "linkgate_outbox_oldest_age_seconds" in text
+    assert 'linkgate_backlog_up{backlog="outbox"} 1.0' in text
