@@ -59,6 +59,8 @@ class PartnerKeyAuthentication(BaseAuthentication):
         if key.is_expired:
             raise ExpiredApiKey()
         touch_last_used(key)
+        # For the request log line (config.observability): which partner, never which key.
+        request._request.partner_id = key.partner_id
         return (AnonymousUser(), key)
 
     def authenticate_header(self, request: Request) -> str:

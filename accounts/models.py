@@ -15,6 +15,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from ratelimits.table import rate
+
 from . import user_changes
 from .protection import is_protected
 
@@ -201,14 +203,15 @@ class Partner(models.Model):
     def display_name(self) -> str:
         return self.brand_name or self.name
 
+    # The effective limits (this partner's override, else ratelimits.table's value).
     def limit_per_minute(self) -> int:
-        return self.rate_limit_per_minute or settings.PARTNER_KEY_LIMIT_PER_MINUTE
+        return rate("partner.key.minute", self.rate_limit_per_minute)[0]
 
     def limit_per_day(self) -> int:
-        return self.rate_limit_per_day or settings.PARTNER_KEY_LIMIT_PER_DAY
+        return rate("partner.key.day", self.rate_limit_per_day)[0]
 
     def links_per_account_per_hour(self) -> int:
-        return self.login_links_per_account_per_hour or settings.LOGIN_LINKS_PER_ACCOUNT_PER_HOUR
+        return rate("partner.account.hour", self.login_links_per_account_per_hour)[0]
 
 
 class PartnerApiKeyScope(models.TextChoices):

@@ -1,10 +1,16 @@
 """`record()`: the one way events enter the audit log.
 
 Services call it inside the transaction that makes the change, so an event exists if and only if
-its change was committed.
+its change was committed. Each committed event also moves its Prometheus counter, if it has
+one (config.metrics.record_event).
 """
 
+from functools import partial
 from typing import Any
+
+from django.db import transaction
+
+from config.metrics import record_event
 
 from . import context
 from .actors import Actor
@@ -23,6 +29,9 @@ def build(
 ) -> AuditEvent:
     """An unsaved event carrying the current request's context (for bulk inserts)."""
     request = context.current()
+    # The link and email counters of /metrics move once the event is committed (in memory: no
+    # SQL, no Redis), so they count what the audit log holds.
+    transaction.on_commit(partial(record_event, event, details or {}))
     return AuditEvent(
         event=event,
         actor_type=actor.type,

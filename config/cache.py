@@ -2,14 +2,13 @@
 
 Django's RedisCacheClient builds a new `redis.Redis` object for every cache operation. With
 redis-py 8 that costs more than the network round trip itself (about 0.4 ms of dictionary
-building per object on the bench machine, against 0.3 ms for an INCR), and every rate limit
-makes two or three cache calls. `redis.Redis` is thread-safe over a shared pool, so one client
-per pool is enough (docs/performance.md has the measurement).
+building per object on the bench machine, against 0.3 ms for an INCR). `redis.Redis` is
+thread-safe over a shared pool, so one client per pool is enough (docs/performance.md has the
+measurement); ratelimits.counting runs its script on this client too.
 
 `incr` is also one atomic round trip instead of Django's two (EXISTS, then INCRBY). Besides the
-round trip (django-ratelimit increments on every request), Django's version has a race: a key
-that expires between the two commands is re-created by INCRBY *without* an expiry, and a rate
-limit counted in it would never reset.
+round trip, Django's version has a race: a key that expires between the two commands is
+re-created by INCRBY *without* an expiry, and a counter kept in it would never reset.
 """
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache

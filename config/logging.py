@@ -9,6 +9,8 @@ of our secrets with a placeholder.
 import logging
 import re
 
+import pythonjsonlogger.json
+
 # 43-character base64url link secrets, prefixed API/service keys, and 6-digit OTP parameters.
 _SECRET_PATTERNS = [
     re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])"),
@@ -35,3 +37,12 @@ class RedactSecretsFilter(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+class JsonFormatter(pythonjsonlogger.json.JsonFormatter):
+    """One JSON object per line (python-json-logger), `LOG_FORMAT=json`. The whole line is
+    redacted, not only the message: fields passed as `extra` (the request log's) are checked too,
+    so a secret can never ride into the logs through a field."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))

@@ -10,9 +10,11 @@ import re
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config.secrets import require_production_secrets
+from ratelimits import table as ratelimits_table
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
     "anymail",
     "config.apps.ProjectConfig",
     "audit",
+    "ratelimits",
     "accounts",
     "magiclinks",
     "supabase_api",
@@ -79,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    # Request metrics and, with LOG_FORMAT=json, one log line per request (no SQL, no Redis).
+    "config.observability.RequestObservabilityMiddleware",
     # Oversized bodies → 413 before anything parses them; unreachable Redis/DB → 503, not 500.
     # Before anything that answers on its own (413, 503, CommonMiddleware), so that those
     # /auth/v1 answers carry the CORS headers too; it answers preflights itself.
@@ -148,13 +153,13 @@ RATELIMIT_USE_CACHE = "default"
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # When the limit store is unreachable: False answers 503 (fail closed), True lets requests through.
 RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=False)
-PARTNER_KEY_LIMIT_PER_MINUTE = env.int("PARTNER_KEY_LIMIT_PER_MINUTE", default=100)
-PARTNER_KEY_LIMIT_PER_DAY = env.int("PARTNER_KEY_LIMIT_PER_DAY", default=10_000)
-LOGIN_LINKS_PER_ACCOUNT_PER_HOUR = env.int("LOGIN_LINKS_PER_ACCOUNT_PER_HOUR", default=10)
-
-# django-ratelimit refuses a local-memory cache (its counters are per process). The zero-setup
-# mode has a single process, so the check is silenced there only; with REDIS_URL it stays on.
-SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Every limit is declared once, in ratelimits/table.py (listed in docs/configuration.md);
+# RATE_LIMITS overrides any of them: '{"browser.link_confirm.ip": "60/60"}' (checked at start-up).
+RATE_LIMITS = env.str("RATE_LIMITS", default="{}")
+# The variables that set some limits before the table existed still do, when set.
+for _legacy in ratelimits_table.LEGACY_SETTINGS:
+    if _legacy in env.ENVIRON:
+        globals()[_legacy] = env.int(_legacy)
 
 # --- Celery --------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -267,19 +272,6 @@ REDIRECT_FALLBACK_TO_SITE_URL = env.bool("REDIRECT_FALLBACK_TO_SITE_URL", defaul
 # Supabase's GOTRUE_DISABLE_SIGNUP: POST /auth/v1/otp no longer creates users (422
 # signup_disabled for an unknown address). The admin endpoints are not affected, as upstream.
 DISABLE_SIGNUP = env.bool("DISABLE_SIGNUP", default=False)
-# Admin API public endpoints (docs/admin-api.md): verify attempts per IP per 5 minutes (Supabase's
-# default), link emails (/otp, /recover) per IP per hour and per address per minute.
-ADMIN_API_VERIFY_PER_IP_PER_5_MINUTES = env.int("ADMIN_API_VERIFY_PER_IP_PER_5_MINUTES", default=30)
-# Code guesses (/verify with email + token) per address per 5 minutes, whatever the source IP:
-# guesses spread over many IPs still stop (issue 11, item 5).
-ADMIN_API_VERIFY_PER_ADDRESS_PER_5_MINUTES = env.int(
-    "ADMIN_API_VERIFY_PER_ADDRESS_PER_5_MINUTES", default=10
-)
-ADMIN_API_EMAILS_PER_IP_PER_HOUR = env.int("ADMIN_API_EMAILS_PER_IP_PER_HOUR", default=30)
-ADMIN_API_EMAILS_PER_ADDRESS_PER_MINUTE = env.int(
-    "ADMIN_API_EMAILS_PER_ADDRESS_PER_MINUTE", default=1
-)
-
 # CORS of the Admin API, as Supabase Auth sends it, so browser apps using auth-js can call
 # /auth/v1 from their own origin (django-cors-headers; nothing else gets CORS headers). Any
 # origin: every request is authorised by a bearer token in a header, never by a cookie, so
@@ -383,16 +375,32 @@ SPECTACULAR_SETTINGS = {
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
-# --- Logging -------------------------------------------------------------------------------
+# --- Metrics, logging ----------------------------------------------------------------------
+# Bearer token for GET /metrics (Prometheus); unset, /metrics is a 404 (docs/operations.md).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# "json": one JSON object per log line, and one line per request (logger linkgate.access).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+# Orchestrator probes reach the pods over plain HTTP; liveness and readiness must not redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "config.logging.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
     "filters": {"redact_secrets": {"()": "config.logging.RedactSecretsFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["redact_secrets"],
         }
     },
@@ -402,5 +410,7 @@ LOGGING = {
         # not logged at all, and config.logging redacts token-shaped strings from the rest.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "ERROR"},
+        # The per-request line: only in JSON mode (gunicorn writes access lines otherwise).
+        "linkgate.access": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
     },
 }

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from config import http_errors
+from config import http_errors, ops_views
 from magiclinks.apps import PARTNER_API_PREFIX
 from supabase_api.apps import ADMIN_API_PREFIX
 
@@ -20,6 +20,9 @@ urlpatterns = [
     path("auth/", include("magiclinks.browser.urls")),
     path("webhooks/", include("magiclinks.notifications.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics_view, name="metrics"),
 ]
 
 # Any other path under an API prefix: that API's JSON 404, with DEBUG on too. Django answers an

@@ -16,8 +16,8 @@ this format.
 from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 
-from accounts.limits import RateLimitExceeded
 from magiclinks.flows.errors import FlowError
+from ratelimits.counting import RateLimitExceeded
 
 from .flows import errors as flow
 

@@ -1,5 +1,5 @@
 """Partner key authentication, scopes and per-key limits, over HTTP (accounts.authentication,
-accounts.permissions, accounts.throttling)."""
+accounts.permissions, magiclinks.partner_api.base throttles over ratelimits)."""
 
 from datetime import timedelta
 

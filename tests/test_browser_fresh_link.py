@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from magiclinks.browser import throttle
 from magiclinks.models import LinkPurpose, LoginLink, Notification
+from ratelimits.table import rate
 from tests.test_flows_fresh_link import expired_link, fresh_links
 
 
@@ -58,12 +58,12 @@ def test_wrong_address_sends_nothing_and_looks_the_same(make):
 @pytest.mark.django_db
 def test_fresh_link_form_limited_per_address_and_ip(make):
     old = expired_link(make)
-    limit, _ = throttle.LIMITS["browser.fresh_link.address"]
+    limit, _ = rate("browser.fresh_link.address")
     for attempt in range(limit):
         post_fresh(old.secret, old.link.user.email, ip=f"198.51.100.{attempt + 1}")
     limited = post_fresh(old.secret, old.link.user.email, ip="198.51.100.100")
     assert limited.status_code == 429 and limited["Retry-After"]
-    ip_limit, _ = throttle.LIMITS["browser.fresh_link.ip"]
+    ip_limit, _ = rate("browser.fresh_link.ip")
     for attempt in range(ip_limit):
         post_fresh(old.secret, f"person{attempt}@example.com", ip="192.0.2.1")
     assert post_fresh(old.secret, "another@example.com", ip="192.0.2.1").status_code == 429

@@ -291,9 +291,9 @@ def test_admin_api_links_are_not_partner_links(make, browser):
 
 @pytest.mark.django_db
 def test_confirm_post_rate_limited_per_ip(make, settings):
-    from magiclinks.browser import throttle
+    from ratelimits.table import rate
 
-    limit, _ = throttle.LIMITS["browser.link_confirm.ip"]
+    limit, _ = rate("browser.link_confirm.ip")
     client = Client(REMOTE_ADDR="198.51.100.9")
     for _ in range(limit):
         assert client.post("/auth/partner-login/" + "B" * 43).status_code == 404

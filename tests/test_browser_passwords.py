@@ -12,10 +12,10 @@ from django.test import Client
 from accounts.models import User
 from audit.actors import Actor
 from audit.models import AuditEvent
-from magiclinks.browser import throttle
 from magiclinks.flows.issue import issue_link
 from magiclinks.models import InvalidationReason, LinkKind, LinkPurpose, LoginLink, Notification
 from magiclinks.notifications.delivery import deliver
+from ratelimits.table import rate
 
 HOUR = timedelta(hours=1)
 GOOD = "correct-Horse-battery-77"
@@ -147,7 +147,7 @@ def test_banned_user_cannot_sign_in_with_password(make):
 @pytest.mark.django_db
 def test_password_sign_in_limited_per_address(make):
     user = make.user(password=GOOD)
-    limit, _ = throttle.LIMITS["browser.password_login.address"]
+    limit, _ = rate("browser.password_login.address")
     for attempt in range(limit):
         client = Client(REMOTE_ADDR=f"198.51.100.{attempt + 1}")  # many IPs, one address
         client.post("/auth/login/", {"username": user.email, "password": "wrong-wrong-1"})
@@ -175,7 +175,7 @@ def test_forgot_password_sends_a_reset_link_and_reveals_nothing(make):
 
 @pytest.mark.django_db
 def test_forgot_password_limited_per_address():
-    limit, _ = throttle.LIMITS["browser.password_reset.address"]
+    limit, _ = rate("browser.password_reset.address")
     for attempt in range(limit):
         Client(REMOTE_ADDR=f"198.51.100.{attempt + 1}").post(
             "/auth/password/forgot/", {"email": "someone@example.com"}

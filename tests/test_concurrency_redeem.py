@@ -82,15 +82,11 @@ HTTP_ROUNDS = 20
 
 
 @pytest.mark.django_db(transaction=True)
-def test_fifty_browser_posts_one_link_exactly_one_signs_in(
-    make, postgres, live_server, monkeypatch
-):
+def test_fifty_browser_posts_one_link_exactly_one_signs_in(make, postgres, live_server, settings):
     """The same race through HTTP: 50 threads POST the confirmation form of one link at once
     (each with its own CSRF cookie and token, as 50 browsers would), 20 rounds."""
-    from magiclinks.browser import throttle
-
     # All 1,000 POSTs come from 127.0.0.1; the per-IP limit is not what this test is about.
-    monkeypatch.setitem(throttle.LIMITS, "browser.link_confirm.ip", (1_000_000, 60))
+    settings.RATE_LIMITS = {"browser.link_confirm.ip": "1000000/60"}
     secrets = [_issue(make) for _ in range(HTTP_ROUNDS)]
     csrf = "k" * 32
     start = threading.Barrier(CONTENDERS)

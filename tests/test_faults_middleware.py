@@ -17,9 +17,9 @@ from django.urls import path
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.decorators import api_view
 
-from accounts.limits import LimitStoreUnavailable
 from config.http_errors import method_not_allowed, server_error
 from config.middleware import BodySizeLimitMiddleware
+from ratelimits.counting import LimitStoreUnavailable
 
 MB = 1_048_576
 SUPABASE_2024 = {"X-Supabase-Api-Version": "2024-01-01"}

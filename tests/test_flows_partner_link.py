@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 
-from accounts import limits
 from accounts.models import AccountStatus
 from audit.actors import Actor
 from audit.models import AuditEvent
@@ -16,6 +15,7 @@ from magiclinks.flows.partner_link import (
     generate_partner_link,
 )
 from magiclinks.models import LinkStatus, LoginLink, Notification
+from ratelimits import counting as limits
 
 
 @pytest.mark.django_db

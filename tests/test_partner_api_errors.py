@@ -4,11 +4,11 @@ import pytest
 from django.db import InterfaceError, OperationalError
 from django.test import Client, override_settings
 
-from accounts.limits import LimitStoreUnavailable
 from accounts.models import Account, User
 from audit.models import AuditEvent
 from magiclinks.models import LoginLink, Notification
 from magiclinks.partner_api import errors
+from ratelimits.counting import LimitStoreUnavailable
 from tests.partner_api_support import Api, error_of
 
 pytest_plugins = ["tests.partner_api_fixtures"]

@@ -11,15 +11,17 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ratelimits.counting import Hit, count, count_after, ip_of
+
 from ..flows.fresh_link import send_fresh_partner_link
 from ..flows.sign_in import find_link, sign_in_with_partner_link
 from ..models import LinkKind
 from .failures import failure_for, failure_of_link
 from .forms import EmailForm
 from .headers import token_page
+from .rate_limited import address_of, limited
 from .responses import after_sign_in, brand_of, failure_page
 from .session_state import remember_next, remember_partner
-from .throttle import hit, hit_address, limited
 
 PARTNER = [LinkKind.PARTNER_LOGIN]
 
@@ -33,7 +35,7 @@ def _fresh_action(token: str) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def partner_login(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
-        hit(request, "browser.link_confirm.ip")
+        count(Hit("browser.link_confirm.ip", ip_of(request)))
         result = sign_in_with_partner_link(request, token)
         if not result.ok:
             failure = failure_for(result.failure, result.link)
@@ -54,16 +56,19 @@ def partner_login(request: HttpRequest, token: str) -> HttpResponse:
 @limited
 @require_POST
 def fresh_link(request: HttpRequest, token: str) -> HttpResponse:
-    hit(request, "browser.fresh_link.ip")
     form = EmailForm(request.POST)
-    if not form.is_valid():
+    valid = count_after(
+        form.is_valid,
+        [Hit("browser.fresh_link.ip", ip_of(request))],
+        lambda valid: [Hit("browser.fresh_link.address", address_of(form))] if valid else [],
+    )
+    if not valid:
         link = find_link(token, PARTNER)
         failure = failure_of_link(link) or failure_for("unknown", None)
         return failure_page(
             request, failure, link, fresh_action=_fresh_action(token), form=form, status=400
         )
     email = form.cleaned_data["email"]
-    hit_address(request, "browser.fresh_link", email)
     send_fresh_partner_link(token, email)
     # The same page whatever happened: it must not reveal whether the address is known. It
     # keeps the branding of the link's partner, which the failure page already showed.

@@ -12,6 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import normalize_email_address
+from ratelimits.counting import Hit, count, count_after, ip_of
+
 from ..flows.password_reset import request_password_reset
 from ..flows.set_password import set_password
 from ..flows.sign_in import (
@@ -25,6 +28,7 @@ from ..notifications.branding import brand_for
 from .failures import failure_for, failure_of_link
 from .forms import EmailForm, SignInForm
 from .headers import token_page
+from .rate_limited import address_of, limited
 from .responses import failure_page, see_other
 from .session_state import (
     allow_new_password,
@@ -34,7 +38,6 @@ from .session_state import (
     pop_next,
     remember_next,
 )
-from .throttle import hit, hit_address, hit_ip_and_address, limited
 
 
 @method_decorator(limited, name="dispatch")
@@ -47,7 +50,13 @@ class PasswordSignInView(LoginView):
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         # Counted before the password is checked, so guessing costs an attempt either way.
-        hit_ip_and_address(request, "browser.password_login", request.POST.get("username", ""))
+        count(
+            Hit("browser.password_login.ip", ip_of(request)),
+            Hit(
+                "browser.password_login.address",
+                normalize_email_address(request.POST.get("username", "")),
+            ),
+        )
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: SignInForm) -> HttpResponse:
@@ -96,12 +105,15 @@ def set_password_view(request: HttpRequest) -> HttpResponse:
 def forgot_password(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "browser/forgot_password.html", {"form": EmailForm()})
-    hit(request, "browser.password_reset.ip")
     form = EmailForm(request.POST)
-    if not form.is_valid():
+    valid = count_after(
+        form.is_valid,
+        [Hit("browser.password_reset.ip", ip_of(request))],
+        lambda valid: [Hit("browser.password_reset.address", address_of(form))] if valid else [],
+    )
+    if not valid:
         return render(request, "browser/forgot_password.html", {"form": form}, status=400)
     email = form.cleaned_data["email"]
-    hit_address(request, "browser.password_reset", email)
     request_password_reset(email)
     # The same page whatever happened: it must not reveal whether the address is known.
     return render(request, "browser/forgot_sent.html", {"email": email})
@@ -113,7 +125,7 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
 def reset_password(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed reset link: a confirm page on GET (scanners), sign-in on POST."""
     if request.method == "POST":
-        hit(request, "browser.reset_confirm.ip")
+        count(Hit("browser.reset_confirm.ip", ip_of(request)))
         result = sign_in_with_reset_link(request, token)
         if not result.ok:
             failure = failure_for(result.failure, result.link)

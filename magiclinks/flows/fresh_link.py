@@ -12,7 +12,7 @@ Policy (docs/end-users.md explains it to people):
   (which stays usable beside it), and it does not count against the account's hourly allowance
   (the partner's budget). The form is anonymous: whoever knows a client's address can use it, so
   it must not be able to kill the link a partner handed over or lock the partner out. Its own
-  limits are per address and per IP (magiclinks.browser.throttle).
+  limits are per address and per IP (`browser.fresh_link.*` in ratelimits.table).
 - A link we cannot find (mistyped, cut short, or purged long after it expired) names no account:
   then the address's own accounts get a fresh link each, the most recently joined first, at most
   MAX_ACCOUNTS_FOR_UNKNOWN_LINK, under the same rules.

@@ -22,11 +22,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 
-from accounts import limits
 from accounts.models import Account, Membership, MembershipRole, User
 from accounts.protection import is_protected
 from accounts.redirects import validate_partner_redirect
 from audit.actors import Actor
+from ratelimits import counting as limits
 
 from ..link_urls import link_url
 from ..models import LinkKind, LoginLink, NotificationKind
@@ -39,8 +39,7 @@ from .issue import IssuedLink, issue_link
 MIN_EXPIRY_HOURS = 1
 MAX_EXPIRY_HOURS = 168
 DEFAULT_EXPIRY_HOURS = MAX_EXPIRY_HOURS
-ACCOUNT_LINK_LIMIT = "account_login_links"
-HOUR = 3600
+ACCOUNT_LINK_LIMIT = "partner.account.hour"  # ratelimits.table
 DEFAULT_NOTIFICATION_SETTINGS = {"partner_branded": True, "include_instructions": True}
 
 
@@ -125,10 +124,7 @@ def generate_partner_link(
         # Security: only the partner's (and staff's) own requests spend the partner's allowance;
         # otherwise anybody knowing a client's address could lock the partner out of issuing.
         limits.consume(
-            ACCOUNT_LINK_LIMIT,
-            str(account.pk),
-            limit=partner.links_per_account_per_hour(),
-            window_seconds=HOUR,
+            ACCOUNT_LINK_LIMIT, str(account.pk), override=partner.login_links_per_account_per_hour
         )
 
     with transaction.atomic():

@@ -9,13 +9,14 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.serializers import Serializer
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts.authentication import PartnerKeyAuthentication
 from accounts.models import Account, PartnerApiKey
 from accounts.permissions import HasPartnerScope
-from accounts.throttling import PartnerKeyThrottle
 from config.parsers import JSONParser
+from ratelimits.counting import Hit, count
 
 from . import errors, queries
 
@@ -37,6 +38,25 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or (
         media.startswith("application/") and media.endswith("+json")
     )
+
+
+class PartnerKeyThrottle(BaseThrottle):
+    """Per-key limits (`partner.key.minute`, `partner.key.day`, with the partner's overrides),
+    both counted in one round trip (ratelimits.counting). Exceeding one raises
+    `RateLimitExceeded` straight through DRF, so the 429 body can say which limit, its window and
+    when it resets (DRF's own `Throttled` only carries a wait time); an unreachable store raises
+    `LimitStoreUnavailable` (503)."""
+
+    def allow_request(self, request: Request, view) -> bool:
+        key = request.auth
+        if not isinstance(key, PartnerApiKey):
+            return True  # unauthenticated requests never reach here on authenticated views
+        partner, identity = key.partner, str(key.pk)
+        count(
+            Hit("partner.key.minute", identity, partner.rate_limit_per_minute),
+            Hit("partner.key.day", identity, partner.rate_limit_per_day),
+        )
+        return True
 
 
 class PartnerApiView(APIView):

@@ -15,10 +15,10 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from accounts.limits import RateLimitExceeded
 from config.http_errors import RETRY_AFTER_SECONDS, UNAVAILABLE, Failure, HttpFailure
 from magiclinks.flows import errors as flow_errors
 from magiclinks.flows.partner_link import ACCOUNT_LINK_LIMIT
+from ratelimits.counting import RateLimitExceeded
 
 logger = logging.getLogger(__name__)
 

@@ -1,41 +1,15 @@
-"""`GET /v1beta/health`: no key, no limit; 503 "degraded" when the database or cache is down."""
+"""`GET /v1beta/health`: no key, no limit; 503 "degraded" when the database or cache is down.
+The same checks as `/readyz` (config.health), in the Partner API's format."""
 
-import logging
-import uuid
-
-from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.health import cache_ok, database_ok
+
 from .base import PartnerApiView
 from .representations import HealthSerializer
-
-logger = logging.getLogger(__name__)
-
-
-def _database_ok() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return True
-    except Exception as exc:  # any driver error means "unreachable" here
-        logger.warning("health: database check failed: %s", type(exc).__name__)
-        return False
-
-
-def _cache_ok() -> bool:
-    probe = f"health:{uuid.uuid4().hex}"
-    try:
-        cache.set(probe, "1", 5)
-        ok = cache.get(probe) == "1"
-        cache.delete(probe)
-        return ok
-    except Exception as exc:  # the cache backends raise driver-specific errors
-        logger.warning("health: cache check failed: %s", type(exc).__name__)
-        return False
 
 
 class HealthView(PartnerApiView):
@@ -55,8 +29,8 @@ class HealthView(PartnerApiView):
     )
     def get(self, request: Request) -> Response:
         checks = {
-            "database": "ok" if _database_ok() else "unavailable",
-            "cache": "ok" if _cache_ok() else "unavailable",
+            "database": "ok" if database_ok() else "unavailable",
+            "cache": "ok" if cache_ok() else "unavailable",
         }
         healthy = all(value == "ok" for value in checks.values())
         body = {

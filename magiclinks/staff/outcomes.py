@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from accounts.limits import LimitStoreUnavailable, RateLimitExceeded
+from ratelimits.counting import LimitStoreUnavailable, RateLimitExceeded
 
 from ..flows.errors import (
     AccountSuspended,

@@ -1,40 +1,65 @@
 """Public endpoints: POST /otp, POST /recover, GET /settings, GET /health.
 
 /otp and /recover answer `{}` whether or not the address has an account, so they cannot be used
-to find out who is registered; they are limited per IP (counted before the body is read) and
-per address (counted once the body is valid).
+to find out who is registered; they are limited per IP (counted whether or not the body is
+valid) and per address (counted once the body is valid), both in one round trip.
 """
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from rest_framework.request import Request
 
-from .. import limits
+from ratelimits.counting import Hit, RateLimitExceeded, count_after, ip_of
+
+from .. import errors
 from ..flows.email_links import request_magic_link, request_recovery
 from ..serializers import OtpSerializer, RecoverSerializer
 from .base import GoTrueView
 from .links import with_redirect
 
 
+def _limited[T](
+    request: Request, endpoint: str, parse: Callable[[], T], address_of: Callable[[T], str]
+) -> T:
+    """Mail-bombing guards of /otp and /recover: `auth.<endpoint>.ip`, then, once the body is
+    valid, `auth.<endpoint>.address`, in one round trip (ratelimits.counting.count_after).
+
+    Security: the per-IP limit is counted whether or not the body parses (garbage counts too);
+    the per-address one for every address asked about, with or without an account, so a 429
+    says nothing about who is registered. Both answer GoTrue's `over_email_send_rate_limit`."""
+    try:
+        return count_after(
+            parse,
+            [Hit(f"auth.{endpoint}.ip", ip_of(request._request))],
+            lambda parsed: [Hit(f"auth.{endpoint}.address", address_of(parsed))],
+        )
+    except RateLimitExceeded as exc:
+        raise errors.rate_limited(exc, "over_email_send_rate_limit") from None
+
+
 class OtpView(GoTrueView):
     def post(self, request: Request) -> JsonResponse:
-        # Security: the per-IP limit is counted before the body is parsed (garbage counts too).
-        limits.limit_email_ip(request._request, "otp")
-        link_request, create_user = self.validated(
-            OtpSerializer, with_redirect(request, self.body())
+        link_request, create_user = _limited(
+            request,
+            "otp",
+            lambda: self.validated(OtpSerializer, with_redirect(request, self.body())),
+            lambda parsed: parsed[0].email,
         )
-        limits.limit_email_address(request._request, "otp", link_request.email)
         request_magic_link(link_request, create_user=create_user)
         return JsonResponse({})
 
 
 class RecoverView(GoTrueView):
     def post(self, request: Request) -> JsonResponse:
-        # Security: the per-IP limit is counted before the body is parsed (garbage counts too).
-        limits.limit_email_ip(request._request, "recover")
-        link_request = self.validated(RecoverSerializer, with_redirect(request, self.body()))
-        limits.limit_email_address(request._request, "recover", link_request.email)
+        link_request = _limited(
+            request,
+            "recover",
+            lambda: self.validated(RecoverSerializer, with_redirect(request, self.body())),
+            lambda parsed: parsed.email,
+        )
         request_recovery(link_request)
         return JsonResponse({})
 

@@ -21,8 +21,9 @@ from rest_framework.request import Request
 
 from magiclinks.flows.errors import FlowError
 from magiclinks.link_urls import verify_type as verify_type_of
+from ratelimits.counting import Hit, count_after, ip_of
 
-from .. import errors, limits
+from .. import errors
 from ..errors import GoTrueError
 from ..flows.verify import Verified, verify_email_otp, verify_secret, verify_token_hash
 from ..redirects import redirect_or_site_url
@@ -76,6 +77,11 @@ def _see_other(url: str) -> HttpResponse:
     return response
 
 
+def _per_ip(request: HttpRequest) -> Hit:
+    """The brute-force guard of /verify, on top of the per-link OTP attempt limit."""
+    return Hit("auth.verify.ip", ip_of(request))
+
+
 def _action_link(params) -> ActionLink:
     """The query's or form's token and type (400 validation_failed when malformed)."""
     return ActionLinkSerializer(data=params).run_validation(params)
@@ -83,8 +89,8 @@ def _action_link(params) -> ActionLink:
 
 def _redeem_link(request: HttpRequest, params) -> HttpResponse:
     """Consume the action link and redirect with the session or the error (GET or confirm)."""
-    limits.limit_verify(request)  # before validation: malformed attempts count as well
-    link = _action_link(params)
+    # Security: counted whether or not the link parses: malformed attempts count as well.
+    link = count_after(lambda: _action_link(params), [_per_ip(request)], lambda link: [])
     try:
         verified = verify_secret(link.token, link.type)
     except FlowError as exc:
@@ -115,14 +121,22 @@ class VerifyView(GoTrueView):
         return response
 
     def post(self, request: Request) -> JsonResponse:
-        # Security: counted before the body is parsed, so malformed bodies (deep JSON included)
-        # use up the per-IP allowance like any other guess.
-        limits.limit_verify(request._request)
-        req = self.validated(VerifySerializer, self.body())
+        # Security: the per-IP limit is counted whether or not the body parses, so malformed
+        # bodies (deep JSON included) use up the allowance like any other guess; code guesses
+        # by address also count per address (`auth.verify.address`), for every address asked
+        # about, with or without an account, so a 429 says nothing about who is registered. The
+        # price: a stranger can make one person's code answer 429 for a few minutes; that
+        # person's link (by its action link or hashed_token) is not affected.
+        req = count_after(
+            lambda: self.validated(VerifySerializer, self.body()),
+            [_per_ip(request._request)],
+            lambda req: (
+                [Hit("auth.verify.address", req.email)] if req.email and not req.token_hash else []
+            ),
+        )
         if req.token_hash:
             verified = verify_token_hash(req.token_hash, req.type)
         elif req.email:
-            limits.limit_verify_address(request._request, req.email)
             verified = verify_email_otp(req.email, req.token, req.type)
         else:
             # Supabase's older form: {token, type} with the link token itself.

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEvent
-from magiclinks.browser import throttle
 from magiclinks.models import LinkPurpose, LinkStatus, LoginLink, Notification
+from ratelimits.table import rate
 from tests.partner_api_support import Api, error_of
 
 pytest_plugins = ["tests.partner_api_fixtures"]
@@ -37,7 +37,7 @@ def test_anonymous_fresh_link_request_neither_kills_the_manual_link_nor_uses_the
     manual = handed_over.json()
 
     # The attacker asks as often as the per-address limit lets them, from several IPs.
-    per_address, _ = throttle.LIMITS["browser.fresh_link.address"]
+    per_address, _ = rate("browser.fresh_link.address")
     for attempt in range(per_address):
         page = _ask_for_fresh_link("john.doe@example.com", ip=f"198.51.100.{attempt + 10}")
         assert page.status_code == 200
@@ -99,7 +99,7 @@ def test_known_and_unknown_addresses_get_the_same_page_and_the_same_limits(tenan
         unknown.content.decode().replace("nobody@example.com", "X")
     )
     # The per-address counter runs for an unknown address exactly as for a known one.
-    per_address, _ = throttle.LIMITS["browser.fresh_link.address"]
+    per_address, _ = rate("browser.fresh_link.address")
     for address in ("john.doe@example.com", "nobody@example.com"):
         statuses = [
             _ask_for_fresh_link(address, ip=f"192.0.2.{i}").status_code for i in range(per_address)

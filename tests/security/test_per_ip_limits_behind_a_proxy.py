@@ -237,7 +237,7 @@ def test_entries_left_of_the_trusted_chain_are_not_believed(settings):
 
 @pytest.mark.django_db
 def test_browser_page_limits_use_the_same_client_address(settings):
-    """The end-user pages' per-IP limits (magiclinks.browser.throttle) derive the address the
+    """The end-user pages' per-IP limits (ratelimits.counting) derive the address the
     same way: 10 password-reset requests per hour per client, not per proxy."""
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
 
