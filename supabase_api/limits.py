@@ -1,9 +1,12 @@
-"""Per-IP and per-address limits of the Admin API's public endpoints (verify, otp, recover).
+"""Per-IP and per-address limits of the Admin API's public endpoints (verify, otp, recover,
+resend, signup, password sign-in, reauthenticate).
 
 All counted by accounts.limits.consume; a refusal becomes 429 in GoTrue's format. The per-address
 limit is counted for every address asked about, existing or not, so a 429 reveals nothing about
 who has an account.
 """
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -12,6 +15,8 @@ from accounts.limits import RateLimitExceeded, consume
 from audit.client_ip import client_ip
 
 from .errors import GoTrueError, rate_limited
+
+EMAIL_LIMIT_CODE = "over_email_send_rate_limit"
 
 
 def _ip(request: HttpRequest) -> str:
@@ -77,4 +82,60 @@ def limit_email_address(request: HttpRequest, endpoint: str, address: str) -> No
 
 
 def _email_limited(exc: RateLimitExceeded) -> GoTrueError:
-    return rate_limited(exc, "over_email_send_rate_limit")
+    return rate_limited(exc, EMAIL_LIMIT_CODE)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit of the end-user flows: its name in the store, the setting holding its allowance
+    (`default` when unset), its window, and the GoTrue error code of a refusal."""
+
+    name: str
+    setting: str
+    default: int
+    window_seconds: int
+    error_code: str = "over_request_rate_limit"
+
+    def consume(self, request: HttpRequest, identity: str) -> None:
+        try:
+            consume(
+                self.name,
+                identity,
+                limit=getattr(settings, self.setting, self.default),
+                window_seconds=self.window_seconds,
+                request=request,
+            )
+        except RateLimitExceeded as exc:
+            raise rate_limited(exc, self.error_code) from None
+
+
+# The limits of the end-user flows (issue 14), in one table so that they can move together.
+# Per-IP limits are counted before the body is read; per-address ones for every address asked
+# about, with or without an account, so a 429 says nothing about who is registered.
+END_USER_LIMITS = {
+    # Sign-ups send a confirmation email: a mail-bombing guard, like /otp's.
+    "signup.ip": Limit(
+        "gotrue.signup.ip", "ADMIN_API_SIGNUPS_PER_IP_PER_HOUR", 30, 3600, EMAIL_LIMIT_CODE
+    ),
+    "signup.address": Limit(
+        "gotrue.signup.address", "ADMIN_API_SIGNUPS_PER_ADDRESS_PER_MINUTE", 1, 60, EMAIL_LIMIT_CODE
+    ),
+    # Password guesses (brute force): per source, and per address whatever the source.
+    "password.ip": Limit("gotrue.password.ip", "ADMIN_API_PASSWORD_PER_IP_PER_5_MINUTES", 30, 300),
+    "password.address": Limit(
+        "gotrue.password.address", "ADMIN_API_PASSWORD_PER_ADDRESS_PER_5_MINUTES", 10, 300
+    ),
+    # A reauthentication nonce is an email: the same allowance per address as /otp.
+    "reauthenticate.user": Limit(
+        "gotrue.reauthenticate.user",
+        "ADMIN_API_EMAILS_PER_ADDRESS_PER_MINUTE",
+        1,
+        60,
+        EMAIL_LIMIT_CODE,
+    ),
+}
+
+
+def limit(request: HttpRequest, key: str, identity: str | None = None) -> None:
+    """Count one hit of END_USER_LIMITS[key] for `identity` (the client's IP when None)."""
+    END_USER_LIMITS[key].consume(request, identity if identity is not None else _ip(request))

@@ -1,6 +1,7 @@
 """PUT /user: the signed-in user changes their own password, metadata or email address.
 
-A new password is checked by Django's validators and signs out the user's other sessions (the
+A new password is checked by Django's validators (and, with SECURE_PASSWORD_CHANGE, needs the
+GET /reauthenticate nonce: flows.reauthenticate) and signs out the user's other sessions (the
 one making the change stays signed in), as Supabase Auth does. A new email address is not
 applied at once: the other changes are, and an email_change_new link is emailed to the new
 address (supabase_api.flows.verify moves the user to it when that link is verified). Everything
@@ -24,6 +25,8 @@ from ..passwords import check_password
 from ..sessions import revoke_sessions
 from .admin_links import LinkRequest, default_lifetime
 from .email_links import send_link
+from .pkce import PkceChallenge
+from .reauthenticate import require_nonce
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class OwnChanges:
     data: dict | None = None
     new_email: str | None = None  # only when it differs from the current address
     redirect_to: str = ""  # where the email-change link leads (validated)
+    nonce: str = ""  # the GET /reauthenticate code (flows.reauthenticate.require_nonce)
+    pkce: PkceChallenge | None = None  # for the email-change link
 
 
 def update_own_user(user: Any, session: AuthSession, changes: OwnChanges) -> Any:
@@ -41,6 +46,8 @@ def update_own_user(user: Any, session: AuthSession, changes: OwnChanges) -> Any
     password = None
     if changes.password is not None:
         password = check_password(changes.password, user)
+        # Checked after the strength, so that a weak password does not use up the code.
+        require_nonce(user, session, changes.nonce)
     actor = Actor.user(user)
     with transaction.atomic():
         # A new password retires the user's open links too (accounts.user_changes).
@@ -69,6 +76,7 @@ def update_own_user(user: Any, session: AuthSession, changes: OwnChanges) -> Any
                 new_email=changes.new_email,
                 redirect_to=changes.redirect_to,
                 lifetime=default_lifetime(),
+                pkce=changes.pkce,
             )
             return send_link(link, actor=actor, kind="email_change").user
     return user

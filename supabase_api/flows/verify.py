@@ -28,6 +28,7 @@ from magiclinks.models import ADMIN_API_KINDS, InvalidationReason, LinkKind, Log
 
 from ..sessions import IssuedSession, start_session
 from .errors import EmailExists, VerifyFailed
+from .pkce import issue_auth_code
 
 # Supabase's verification `type` → the link kinds it redeems. "email" is the newer name for
 # the email OTP of a signup, invite or magic link.
@@ -53,8 +54,12 @@ ADMIN_SCOPES = sorted({admin_scope(kind) for kind in ADMIN_API_KINDS})
 
 @dataclass(frozen=True)
 class Verified:
-    session: IssuedSession
+    """A redeemed link: the session, or for a PKCE link verified in the browser the auth code
+    that the app exchanges for it (POST /token?grant_type=pkce)."""
+
+    session: IssuedSession | None
     link: LoginLink
+    auth_code: str | None = None
 
 
 VERIFY_TYPES = tuple(TYPE_KINDS)
@@ -88,7 +93,11 @@ def _apply_side_effect(link: LoginLink) -> None:
     link.user = user
 
 
-def _complete(redeem: Callable[[], Redemption]) -> Verified:
+def _complete(redeem: Callable[[], Redemption], *, pkce: bool = False) -> Verified:
+    """Redeem, apply the side effect, clear the other links, and start the session; with
+    `pkce` (the browser's verification), a link that started a PKCE flow gets its auth code
+    instead, and the session starts when the code is exchanged."""
+    auth_code = session = None
     with transaction.atomic():
         redemption = redeem()
         if redemption.ok:
@@ -101,17 +110,22 @@ def _complete(redeem: Callable[[], Redemption]) -> Verified:
                 scopes=ADMIN_SCOPES,
                 exclude=link,
             )
-            session = start_session(link.user, method=_METHODS[link.kind])
+            method = _METHODS[link.kind]
+            if pkce:
+                auth_code = issue_auth_code(link, method=method)
+            if auth_code is None:
+                session = start_session(link.user, method=method)
     # Raised after the block so the failure's audit event (and OTP counter) are committed.
     if not redemption.ok:
         raise VerifyFailed.of(redemption.failure)
-    return Verified(session=session, link=link)
+    return Verified(session=session, link=link, auth_code=auth_code)
 
 
-def verify_secret(secret: object, verify_type: str) -> Verified:
-    """The link in an action_link (GET/POST /verify?token=…); `verify_type` in VERIFY_TYPES."""
+def verify_secret(secret: object, verify_type: str, *, pkce: bool = False) -> Verified:
+    """The link in an action_link (GET/POST /verify?token=…); `verify_type` in VERIFY_TYPES.
+    `pkce`: the browser's verification, which answers a PKCE link with its auth code."""
     kinds = TYPE_KINDS[verify_type]
-    return _complete(lambda: redeem_secret(secret, kinds=kinds))
+    return _complete(lambda: redeem_secret(secret, kinds=kinds), pkce=pkce)
 
 
 def verify_token_hash(token_hash: object, verify_type: str) -> Verified:

@@ -44,9 +44,19 @@ def _with_fragment(url: str, params: list[tuple[str, object]]) -> str:
     return urlunsplit(parts._replace(fragment=urlencode(params)))
 
 
+def _with_query(url: str, params: list[tuple[str, object]]) -> str:
+    parts = urlsplit(url)
+    query = "&".join(part for part in (parts.query, urlencode(params)) if part)
+    return urlunsplit(parts._replace(query=query, fragment=""))
+
+
 def _success_redirect(verified: Verified) -> HttpResponse:
     issued = verified.session
     target = verified.link.redirect_url or settings.SITE_URL
+    if verified.auth_code is not None:
+        # PKCE (supabase/auth verify.go prepPKCERedirectURL): the code in the query; the session
+        # is handed out only to whoever also holds the code verifier.
+        return _see_other(_with_query(target, [("code", verified.auth_code)]))
     fragment = [
         ("access_token", issued.access_token),
         ("expires_at", issued.expires_at),
@@ -86,7 +96,7 @@ def _redeem_link(request: HttpRequest, params) -> HttpResponse:
     limits.limit_verify(request)  # before validation: malformed attempts count as well
     link = _action_link(params)
     try:
-        verified = verify_secret(link.token, link.type)
+        verified = verify_secret(link.token, link.type, pkce=True)
     except FlowError as exc:
         # Refusals go back to the app, in the fragment (as Supabase does on GET).
         return _error_redirect(link.redirect_to, errors.from_flow_error(exc))
