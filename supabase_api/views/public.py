@@ -45,7 +45,7 @@ class SettingsView(GoTrueView):
             {
                 "external": {"email": True, "phone": False, "anonymous_users": False},
                 "disable_signup": settings.DISABLE_SIGNUP,
-                "mailer_autoconfirm": False,
+                "mailer_autoconfirm": settings.MAILER_AUTOCONFIRM,
                 "phone_autoconfirm": False,
                 "sms_provider": "",
                 "saml_enabled": False,
