@@ -7,6 +7,7 @@ import hashlib
 import re
 import secrets
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -15,9 +16,12 @@ from django.utils import timezone
 from accounts.models import User
 from magiclinks.models import Notification
 from magiclinks.notifications import crypto
+from supabase_api import errors
+from supabase_api.flows import errors as flow
 from supabase_api.models import AuthSession, FlowState
 from supabase_api.sessions import start_session
 
+from .conftest import need
 from .supabase_api_support import V2024
 
 pytestmark = pytest.mark.django_db
@@ -332,3 +336,16 @@ def test_reauthenticate_is_limited_per_user(api, kim):
     token = session_for(api, kim)
     assert api("get", "reauthenticate", token=token).status_code == 200
     assert_error(api("get", "reauthenticate", token=token), 429, "over_email_send_rate_limit")
+
+
+def test_the_codes_of_these_flows_are_all_in_auth_js_error_codes():
+    listed = Path(__file__).parent / "node/node_modules/@supabase/auth-js/dist/module/lib"
+    need((listed / "error-codes.d.ts").is_file(), "@supabase/auth-js (npm install in tests/node)")
+    known = set(re.findall(r"'([a-z0-9_]+)'", (listed / "error-codes.d.ts").read_text()))
+    ours = {
+        errors.FLOW_ERRORS[cls][1]
+        for name, cls in vars(flow).items()
+        if isinstance(cls, type) and cls in errors.FLOW_ERRORS
+    }
+    assert ours - known == set()
+    assert {"over_email_send_rate_limit", "over_request_rate_limit", "bad_json"} <= known

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -76,6 +77,9 @@ def _taken(user: User | None) -> bool:
 
 
 def _repeated(user: User, req: SignupRequest) -> SignedUp:
+    # Security: the hashing a new sign-up does, done and discarded, so that the obfuscated answer
+    # does not come back measurably sooner than a real one.
+    make_password(req.password)
     # Upstream's audit action for this case (user_repeated_signup); nobody is told.
     record("user.repeated_signup", actor=Actor.anonymous(), user=user, details={})
     if settings.MAILER_AUTOCONFIRM:

@@ -3,8 +3,9 @@
 One transaction: the link is consumed (magiclinks.flows.redeem's conditional UPDATE), the
 link's side effect is applied (signup/invite confirm the email; recovery/magiclink confirm an
 unconfirmed user; email_change moves the user to the link's new address), the user's other open
-Admin API links are invalidated (`sibling_redeemed`), and a session is started. If any step
-refuses, the link stays unused.
+Admin API links are invalidated (`sibling_redeemed`), and a session is started; or, for a link
+that started a PKCE flow and is verified in the browser, an auth code is issued instead
+(supabase_api.flows.pkce). If any step refuses, the link stays unused.
 
 The request arrives validated (supabase_api.serializers): a known verification type, and for a
 code a normalised address. Refusals are `VerifyFailed` (and `EmailExists` for an email change

@@ -3,7 +3,8 @@
 - GET (and HEAD) /verify?token=&type=&redirect_to= shows a confirmation page and consumes
   nothing: mail scanners and link previews fetch URLs (supabase/auth#1214). Its form POSTs to
   /verify/confirm (CSRF-protected), which redeems and answers 303 to the redirect with the
-  session, or the error, in the URL fragment, as Supabase does on GET.
+  session, or the error, in the URL fragment, as Supabase does on GET; a link that started a
+  PKCE flow gets `?code=<auth code>` in the query instead (exchanged at grant_type=pkce).
   VERIFY_CONSUMES_ON_GET=true restores Supabase's consume-on-GET.
 - POST /verify (JSON, the clients' verify_otp) redeems by email + OTP or by token_hash and
   answers the session.
