@@ -112,6 +112,13 @@ class PkceFields(GoTrueSerializer):
         schema={"type": "string", "enum": ["s256", "plain", "S256"]}, help_text="S256 or plain."
     )
 
+    def get_fields(self) -> dict:
+        # Last, after the request's own fields (DRF would put a base class's fields first).
+        declared = super().get_fields()
+        for name in ("code_challenge", "code_challenge_method"):
+            declared[name] = declared.pop(name)
+        return declared
+
     def pkce(self, attrs: dict) -> PkceChallenge | None:
         return pkce_challenge(attrs.get("code_challenge"), attrs.get("code_challenge_method"))
 
@@ -400,8 +407,6 @@ class OwnUserSerializer(PkceFields):
     nonce = fields.Text(help_text="The code GET /reauthenticate emailed (SECURE_PASSWORD_CHANGE).")
 
     def skip(self, name: str) -> bool:
-        if name in ("code_challenge", "code_challenge_method"):
-            return "email" not in self.so_far  # only an email change emails a link
         if name == "email":
             raw = self.initial_data.get("email")
             # The current address, however written, changes nothing and is not checked.
@@ -415,7 +420,8 @@ class OwnUserSerializer(PkceFields):
             new_email=attrs.get("email"),
             redirect_to=attrs.get("redirect_to", settings.SITE_URL),
             nonce=attrs.get("nonce") or "",
-            pkce=self.pkce(attrs),
+            # Only an email change emails a link; a challenge sent without one is ignored.
+            pkce=self.pkce(attrs) if attrs.get("email") else None,
         )
 
 

@@ -276,6 +276,20 @@ def test_recover_accepts_a_challenge(api, kim):
     assert FlowState.objects.get().code_challenge_method == "plain"
 
 
+def test_put_user_with_a_new_email_and_a_challenge_starts_a_pkce_flow(api, kim):
+    token = password_grant(api).json()["access_token"]
+    body = {
+        "email": "new@example.com",
+        "code_challenge": "c" * 43,
+        "code_challenge_method": "plain",
+    }
+    assert api("put", "user", body, token).status_code == 200
+    assert FlowState.objects.get().link.new_email == "new@example.com"
+    # Without an email change nothing is emailed, and a challenge is ignored.
+    assert api("put", "user", {"data": {"a": 1}, "code_challenge": "bad"}, token).status_code == 200
+    assert FlowState.objects.count() == 1
+
+
 # ---- POST /resend
 
 
