@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from magiclinks.models import LinkKind, LoginLink, Notification
 from magiclinks.notifications import crypto
+from magiclinks.notifications.rendering import render
 from supabase_api.flows.errors import (
     ReauthenticationEmailNotConfirmed,
     ReauthenticationNeeded,
@@ -82,3 +83,13 @@ def test_an_expired_nonce_is_not_valid(kim, settings):
     LoginLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     with pytest.raises(ReauthenticationNotValid):
         require_nonce(kim, old_session(kim, settings), nonce)
+
+
+def test_the_nonce_email_shows_the_code_and_no_link(kim):
+    send_nonce(kim)
+    notification = Notification.objects.get()
+    secret, otp = crypto.unseal(notification.encrypted_secret)
+    email = render(notification, url=f"https://x.test/verify?token={secret}", otp=otp)
+    assert otp in email.text and otp in email.html
+    assert secret not in email.text and secret not in email.html
+    assert email.subject.endswith("confirmation code")

@@ -5,10 +5,21 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
+from audit.actors import Actor
 from magiclinks.models import LinkKind, LoginLink, Notification
-from supabase_api.flows.errors import SignupDisabled, UserAlreadyRegistered, WeakPassword
+from magiclinks.notifications import crypto
+from supabase_api.flows.admin_links import LinkRequest
+from supabase_api.flows.email_links import send_link
+from supabase_api.flows.errors import (
+    InvalidCredentials,
+    SignupDisabled,
+    UserAlreadyRegistered,
+    WeakPassword,
+)
+from supabase_api.flows.password import PasswordSignIn, sign_in_with_password
 from supabase_api.flows.pkce import PkceChallenge
 from supabase_api.flows.signup import SignupRequest, sign_up
+from supabase_api.flows.verify import verify_email_otp, verify_secret
 from supabase_api.models import AuthSession, FlowState
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +111,25 @@ def test_a_pkce_challenge_is_stored_beside_the_confirmation_link():
     assert flow.link == Notification.objects.get().link
     assert (flow.code_challenge, flow.code_challenge_method) == ("c" * 43, "plain")
     assert flow.auth_code_digest is None
+
+
+def test_a_strangers_signup_password_dies_when_the_owner_signs_in_by_magic_link(make):
+    sign_up(request("victim@example.com", password="the stranger's passphrase 9"))
+    owner = User.objects.get(email="victim@example.com")
+    magic = send_link(
+        LinkRequest(type=LinkKind.MAGICLINK, email=owner.email), actor=Actor.user(owner)
+    )
+    verify_secret(magic.issued.secret, "magiclink")
+    owner.refresh_from_db()
+    assert owner.email_confirmed_at is not None and not owner.has_usable_password()
+    with pytest.raises(InvalidCredentials):
+        sign_in_with_password(
+            PasswordSignIn(email=owner.email, password="the stranger's passphrase 9")
+        )
+
+
+def test_confirming_the_signup_link_keeps_the_password():
+    sign_up(request())
+    _, otp = crypto.unseal(Notification.objects.get().encrypted_secret)
+    verify_email_otp("new@example.com", otp, "signup")
+    assert User.objects.get(email="new@example.com").check_password(GOOD)

@@ -89,6 +89,13 @@ def _apply_side_effect(link: LoginLink) -> None:
         user.email_confirmed_at = now
         changed.append("email_confirmed_at")
         record("user.email_confirmed", actor=Actor.user(user), user=user, link=link)
+        if link.kind != LinkKind.SIGNUP and user.has_usable_password():
+            # Security: a password set before anyone proved this mailbox (POST /signup lets a
+            # stranger pick one for an address) must not survive the owner's first sign-in by
+            # another link, or the stranger would then sign in with it (pre-account takeover).
+            # Confirming the signup link itself is the owner accepting that sign-up.
+            user.set_unusable_password()
+            changed.append("password")
     if changed:
         user.save()
     link.user = user
