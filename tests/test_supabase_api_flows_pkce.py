@@ -8,7 +8,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
@@ -148,7 +148,7 @@ def test_two_simultaneous_exchanges_of_one_code_give_one_session(make, postgres)
         except FlowStateNotFound:
             outcomes.append("not_found")
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=exchange) for _ in range(2)]
     for thread in threads:

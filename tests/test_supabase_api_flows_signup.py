@@ -1,7 +1,10 @@
 """supabase_api.flows.signup, called with its typed input (no HTTP): who is created, what is
 sent, and upstream's obfuscated answer for an address that is already registered."""
 
+import threading
+
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
@@ -133,3 +136,26 @@ def test_confirming_the_signup_link_keeps_the_password():
     _, otp = crypto.unseal(Notification.objects.get().encrypted_secret)
     verify_email_otp("new@example.com", otp, "signup")
     assert User.objects.get(email="new@example.com").check_password(GOOD)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_signups_of_one_address_make_one_user(postgres):
+    barrier = threading.Barrier(2)
+    results = []
+
+    def attempt():
+        try:
+            barrier.wait()
+            results.append(sign_up(request("race@example.com")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    user = User.objects.get(email="race@example.com")
+    assert len(results) == 2  # neither request failed
+    assert any(result.user.pk == user.pk for result in results)
+    assert User.objects.filter(email="race@example.com").count() == 1
