@@ -2,6 +2,7 @@
 browser round trip, and service_role JWTs."""
 
 import re
+import threading
 import time
 from html import unescape
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -9,6 +10,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 import jwt
 from django.conf import settings
+from django.db import connection
 from supabase_auth import SyncGoTrueClient
 
 from accounts.key_services import create_service_key
@@ -71,3 +73,26 @@ def mailed(kind: str, recipient: str) -> tuple[str, str | None]:
 def code_of(location: str) -> str:
     """The PKCE auth code of /verify's redirect (`?code=`)."""
     return parse_qs(urlsplit(location).query)["code"][0]
+
+
+def at_once(attempt, count: int = 2) -> list:
+    """Run `attempt()` in `count` threads released together; each thread's result (or the
+    exception it raised) in a list. Each thread closes its own database connection."""
+    barrier = threading.Barrier(count)
+    outcomes = []
+
+    def run():
+        try:
+            barrier.wait()
+            outcomes.append(attempt())
+        except Exception as exc:  # the caller asserts on what each attempt gave
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
