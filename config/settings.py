@@ -272,6 +272,25 @@ REDIRECT_FALLBACK_TO_SITE_URL = env.bool("REDIRECT_FALLBACK_TO_SITE_URL", defaul
 # Supabase's GOTRUE_DISABLE_SIGNUP: POST /auth/v1/otp no longer creates users (422
 # signup_disabled for an unknown address). The admin endpoints are not affected, as upstream.
 DISABLE_SIGNUP = env.bool("DISABLE_SIGNUP", default=False)
+# End-user flows of the Admin API (issue 14; docs/configuration.md). MAILER_AUTOCONFIRM is
+# Supabase's GOTRUE_MAILER_AUTOCONFIRM: POST /signup confirms at once and answers a session.
+MAILER_AUTOCONFIRM = env.bool("MAILER_AUTOCONFIRM", default=False)
+# Password sign-in of an unconfirmed address: False answers invalid_credentials (as for a wrong
+# password), True upstream's 400 email_not_confirmed (only after a correct password).
+PASSWORD_SIGN_IN_REVEALS_UNCONFIRMED = env.bool(
+    "PASSWORD_SIGN_IN_REVEALS_UNCONFIRMED", default=False
+)
+# Supabase's GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION: a password change from a
+# session older than SECURE_PASSWORD_CHANGE_RECENT_SECONDS (upstream: 24 h) needs the nonce that
+# GET /reauthenticate emails.
+SECURE_PASSWORD_CHANGE = env.bool("SECURE_PASSWORD_CHANGE", default=False)
+SECURE_PASSWORD_CHANGE_RECENT_SECONDS = env.int(
+    "SECURE_PASSWORD_CHANGE_RECENT_SECONDS", default=86400
+)
+# Lifetime of a PKCE auth code from /verify to POST /token?grant_type=pkce (upstream's
+# GOTRUE_EXTERNAL_FLOW_STATE_EXPIRY_DURATION, 5 minutes), and of a reauthentication nonce.
+FLOW_STATE_EXPIRY_SECONDS = env.int("FLOW_STATE_EXPIRY_SECONDS", default=300)
+REAUTHENTICATION_NONCE_SECONDS = env.int("REAUTHENTICATION_NONCE_SECONDS", default=300)
 # CORS of the Admin API, as Supabase Auth sends it, so browser apps using auth-js can call
 # /auth/v1 from their own origin (django-cors-headers; nothing else gets CORS headers). Any
 # origin: every request is authorised by a bearer token in a header, never by a cookie, so

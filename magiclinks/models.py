@@ -22,6 +22,9 @@ class LinkKind(models.TextChoices):
     RECOVERY = "recovery"
     EMAIL_CHANGE_CURRENT = "email_change_current"
     EMAIL_CHANGE_NEW = "email_change_new"
+    # A code that proves a signed-in user reads their mailbox before a password change (Admin API
+    # GET /reauthenticate). Its code is checked by the password change; it signs nobody in.
+    REAUTHENTICATION = "reauthentication"
 
 
 ADMIN_API_KINDS = [kind.value for kind in LinkKind if kind != LinkKind.PARTNER_LOGIN]
@@ -228,6 +231,7 @@ class NotificationKind(models.TextChoices):
     MAGICLINK = "magiclink"
     RECOVERY = "recovery"
     EMAIL_CHANGE = "email_change"
+    REAUTHENTICATION = "reauthentication"
 
 
 class Notification(models.Model):

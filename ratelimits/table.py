@@ -29,7 +29,7 @@ class Limit:
     name: str
     count: int  # the default number of hits allowed per window
     window: int  # seconds
-    key: str  # what it is counted per: "partner key", "account", "IP", "address"
+    key: str  # what it is counted per: "partner key", "account", "IP", "address", "user"
     protects: str
     setting: str = ""  # the legacy setting that also sets `count` (see the module docstring)
 
@@ -66,6 +66,19 @@ LIMITS: dict[str, Limit] = _limits(
     Limit("auth.recover.ip", 30, HOUR, "IP", "`/recover` requests (mail bombing).",
           "ADMIN_API_EMAILS_PER_IP_PER_HOUR"),
     Limit("auth.recover.address", 1, MINUTE, "address", "`/recover` emails per address.",
+          "ADMIN_API_EMAILS_PER_ADDRESS_PER_MINUTE"),
+    Limit("auth.resend.ip", 30, HOUR, "IP", "`/resend` requests (mail bombing).",
+          "ADMIN_API_EMAILS_PER_IP_PER_HOUR"),
+    Limit("auth.resend.address", 1, MINUTE, "address", "`/resend` emails per address.",
+          "ADMIN_API_EMAILS_PER_ADDRESS_PER_MINUTE"),
+    Limit("auth.signup.ip", 30, HOUR, "IP", "`/signup` requests (each emails a confirmation)."),
+    Limit("auth.signup.address", 1, MINUTE, "address", "`/signup` emails per address."),
+    Limit("auth.password.ip", 30, 5 * MINUTE, "IP",
+          "Password sign-in (`/token?grant_type=password`) guesses per source."),
+    Limit("auth.password.address", 10, 5 * MINUTE, "address",
+          "Password sign-in guesses at one address, from any source."),
+    Limit("auth.reauthenticate.user", 1, MINUTE, "user",
+          "`/reauthenticate` nonce emails per signed-in user.",
           "ADMIN_API_EMAILS_PER_ADDRESS_PER_MINUTE"),
     # --- End-user pages: generous for people, tight for scripts --------------------------------
     Limit("browser.link_confirm.ip", 30, MINUTE, "IP", "Confirming a partner login link (POST)."),

@@ -64,6 +64,20 @@ FLOW_ERRORS: dict[type[FlowError], tuple[int, str]] = {
     flow.SessionNotFound: (403, "session_not_found"),
     flow.SessionUserGone: (403, "user_not_found"),
     flow.SessionUserBanned: (403, "user_banned"),
+    # End-user flows (issue 14), with upstream's codes (supabase/auth internal/api/signup.go,
+    # token.go, pkce.go, resend.go, reauthenticate.go, user.go).
+    flow.UserAlreadyRegistered: (422, "user_already_exists"),
+    flow.InvalidCredentials: (400, "invalid_credentials"),
+    flow.EmailNotConfirmed: (400, "email_not_confirmed"),
+    flow.PasswordUserBanned: (400, "user_banned"),
+    flow.FlowStateNotFound: (404, "flow_state_not_found"),
+    flow.FlowStateExpired: (422, "flow_state_expired"),
+    flow.BadCodeVerifier: (400, "bad_code_verifier"),
+    flow.PkceUserBanned: (400, "user_banned"),
+    flow.PhoneProviderDisabled: (400, "phone_provider_disabled"),
+    flow.ReauthenticationEmailNotConfirmed: (422, "email_not_confirmed"),
+    flow.ReauthenticationNeeded: (400, "reauthentication_needed"),
+    flow.ReauthenticationNotValid: (422, "reauthentication_not_valid"),
     # A refusal of a lower layer's flow that has no row of its own: a request that cannot be
     # completed as asked (never a 500; the message is the flow's, safe to show).
     FlowError: (400, "validation_failed"),

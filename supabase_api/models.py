@@ -1,4 +1,5 @@
-"""Admin API sessions: one AuthSession per sign-in, with a chain of rotating refresh tokens.
+"""Admin API sessions: one AuthSession per sign-in, with a chain of rotating refresh tokens; and
+the PKCE flow states that lead to a session (FlowState).
 
 Refresh tokens are stored only as SHA-256 digests. Each use rotates the token (the old one is
 marked used and a child is issued); presenting a used token again after the reuse interval is
@@ -49,3 +50,37 @@ class RefreshToken(models.Model):
 
     def __str__(self) -> str:
         return f"refresh token {self.pk} of {self.session_id}"
+
+
+class FlowState(models.Model):
+    """A PKCE flow (RFC 7636) started by /otp, /recover, /signup, /resend or an email change with
+    a `code_challenge`: when its link is verified in the browser, /verify redirects with an auth
+    code instead of the session, and POST /token?grant_type=pkce exchanges that code plus the
+    verifier for the session (supabase/auth models.FlowState).
+
+    The auth code is stored only as its SHA-256 digest (it is a bearer secret for its short
+    life); it is issued at verification, expires FLOW_STATE_EXPIRY_SECONDS later and is used at
+    most once (`used_at`, set by a conditional UPDATE)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pkce_flow_states"
+    )
+    link = models.OneToOneField(
+        "magiclinks.LoginLink", on_delete=models.CASCADE, related_name="pkce_flow_state"
+    )
+    code_challenge = models.CharField(max_length=128)
+    code_challenge_method = models.CharField(max_length=8)  # "s256" or "plain"
+    # The session's amr method, set when the code is issued (magiclink, otp, recovery, …).
+    authentication_method = models.CharField(max_length=32, blank=True)
+    # NULL until the code is issued: several flows may be waiting at once, and a unique column
+    # admits many NULLs but only one empty string.
+    auth_code_digest = models.CharField(  # noqa: DJ001
+        max_length=64, unique=True, null=True, editable=False
+    )
+    auth_code_issued_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"PKCE flow {self.id} of {self.user_id}"

@@ -22,6 +22,7 @@ from .flows.admin_links import LINK_TYPES
 from .flows.verify import VERIFY_TYPES
 from .pagination import GoTruePagination
 from .views.admin_users import AdminUsersView, AdminUserView
+from .views.end_user import ReauthenticateView, ResendView, SignupView
 from .views.links import GenerateLinkView, InviteView
 from .views.public import HealthView, OtpView, RecoverView, SettingsView
 from .views.sessions import LogoutView, TokenView, UserView
@@ -162,14 +163,48 @@ extend_schema_view(
 )(RecoverView)
 extend_schema_view(
     post=_public(
-        operation_id="refresh_token",
+        operation_id="token",
+        description="refresh_token: {refresh_token}; password: {email, password}; "
+        "pkce: {auth_code, code_verifier} (the code of /verify's PKCE redirect).",
         parameters=[
-            _query("grant_type", {"type": "string", "enum": ["refresh_token"]}, required=True)
+            _query(
+                "grant_type",
+                {"type": "string", "enum": ["refresh_token", "password", "pkce"]},
+                required=True,
+            )
         ],
-        request=requests.RefreshSerializer,
-        responses={200: doc.SessionSerializer, **doc.with_body_errors(403)},
+        request=OpenApiTypes.OBJECT,
+        responses={200: doc.SessionSerializer, **doc.with_body_errors(403, 404, 422, 429)},
     )
 )(TokenView)
+extend_schema_view(
+    post=_public(
+        operation_id="signup",
+        request=requests.SignupSerializer,
+        parameters=[REDIRECT_TO],
+        responses={
+            200: OpenApiResponse(
+                doc.UserSerializer,
+                description="The user (or, with MAILER_AUTOCONFIRM, a session).",
+            ),
+            **doc.with_body_errors(422, 429),
+        },
+    )
+)(SignupView)
+extend_schema_view(
+    post=_public(
+        operation_id="resend",
+        request=requests.ResendSerializer,
+        parameters=[REDIRECT_TO],
+        responses={200: doc.EMPTY, **doc.with_body_errors(429)},
+    )
+)(ResendView)
+extend_schema_view(
+    get=_user(
+        operation_id="reauthenticate",
+        responses={200: doc.EMPTY, **doc.error_responses(401, 403, 422, 429)},
+    )
+)(ReauthenticateView)
 extend_schema_view(
     get=_user(
         operation_id="get_user",

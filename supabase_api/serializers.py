@@ -9,7 +9,7 @@ documents the request bodies with these same serializers (supabase_api.schema).
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from rest_framework import serializers
@@ -28,6 +28,10 @@ from .flows.admin_links import (
 )
 from .flows.admin_users import UserChanges
 from .flows.own_user import OwnChanges
+from .flows.password import PasswordSignIn
+from .flows.pkce import CHALLENGE_METHODS, PkceChallenge
+from .flows.resend import RESEND_TYPES, ResendRequest
+from .flows.signup import SignupRequest
 from .flows.verify import VERIFY_TYPES
 from .representations import ADMIN_ROLES
 from .sessions import LOGOUT_SCOPES
@@ -91,6 +95,55 @@ class LinkType(fields.Choice):
         return super().to_internal_value(data)
 
 
+# RFC 7636 §4.2, as supabase/auth internal/api/pkce.go checks it.
+MIN_CODE_CHALLENGE, MAX_CODE_CHALLENGE = 43, 128
+_UNRESERVED = re.compile(r"^[A-Za-z0-9._~-]+$")
+PKCE_PARAMS_MESSAGE = "PKCE flow requires code_challenge_method and code_challenge"
+
+
+def pkce_challenge(challenge: object, method: object) -> PkceChallenge | None:
+    """The challenge of a request that emails a link, or None (implicit flow): both or neither,
+    43–128 unreserved characters, method S256 or plain (any case, as upstream)."""
+    if not challenge and not method:
+        return None
+    if not challenge or not method:
+        raise serializers.ValidationError(PKCE_PARAMS_MESSAGE)
+    if not isinstance(challenge, str) or not isinstance(method, str):
+        raise serializers.ValidationError("code_challenge and code_challenge_method are strings")
+    if not MIN_CODE_CHALLENGE <= len(challenge) <= MAX_CODE_CHALLENGE:
+        raise serializers.ValidationError(
+            f"code challenge has to be between {MIN_CODE_CHALLENGE} and {MAX_CODE_CHALLENGE} "
+            "characters"
+        )
+    if not _UNRESERVED.match(challenge):
+        raise serializers.ValidationError(
+            "code challenge can only contain alphanumeric characters, hyphens, periods, "
+            "underscores and tildes"
+        )
+    if method.lower() not in CHALLENGE_METHODS:
+        raise serializers.ValidationError("unsupported code challenge method: use S256 or plain")
+    return PkceChallenge(challenge=challenge, method=method.lower())
+
+
+class PkceFields(GoTrueSerializer):
+    """`code_challenge` + `code_challenge_method` of the requests that email a link."""
+
+    code_challenge = fields.Raw(help_text="PKCE: the challenge (43-128 characters).")
+    code_challenge_method = fields.Raw(
+        schema={"type": "string", "enum": ["s256", "plain", "S256"]}, help_text="S256 or plain."
+    )
+
+    def get_fields(self) -> dict:
+        # Last, after the request's own fields (DRF would put a base class's fields first).
+        declared = super().get_fields()
+        for name in ("code_challenge", "code_challenge_method"):
+            declared[name] = declared.pop(name)
+        return declared
+
+    def pkce(self, attrs: dict) -> PkceChallenge | None:
+        return pkce_challenge(attrs.get("code_challenge"), attrs.get("code_challenge_method"))
+
+
 class LinkSerializer(GoTrueSerializer):
     """POST /admin/generate_link, in Supabase's order: the email first (required, valid, ≤ 255),
     then the type, then the rest. `redirect_to` is the requested redirect (requested_redirect)."""
@@ -143,7 +196,7 @@ class InviteSerializer(LinkSerializer):
     default_type = LinkKind.INVITE
 
 
-class OtpSerializer(LinkSerializer):
+class OtpSerializer(PkceFields, LinkSerializer):
     """POST /otp: a magic link (or a signup link for a new address)."""
 
     type = password = new_email = expires_in = None
@@ -154,14 +207,65 @@ class OtpSerializer(LinkSerializer):
         """The link request, and whether a new address may be signed up (the clients' default:
         yes)."""
         create_user = attrs.get("create_user")
-        return super().validate(attrs), True if create_user is None else create_user
+        link_request = replace(super().validate(attrs), pkce=self.pkce(attrs))
+        return link_request, True if create_user is None else create_user
 
 
-class RecoverSerializer(LinkSerializer):
+class RecoverSerializer(PkceFields, LinkSerializer):
     """POST /recover: a recovery link."""
 
     type = password = new_email = expires_in = data = None
     default_type = LinkKind.RECOVERY
+
+    def validate(self, attrs: dict) -> LinkRequest:
+        return replace(super().validate(attrs), pkce=self.pkce(attrs))
+
+
+class SignupSerializer(PkceFields):
+    """POST /signup: email + password, `data`, the redirect; `gotrue_meta_security` (captcha)
+    is ignored (no captcha provider here: docs/admin-api.md)."""
+
+    email = fields.EmailAddress()
+    password = fields.Text(required=True)
+    data = fields.JsonObject(help_text="The new user's user_metadata.")
+    redirect_to = fields.RedirectTo(help_text="Where the confirmation link leads.")
+
+    def validate(self, attrs: dict) -> SignupRequest:
+        if not attrs.get("password"):
+            raise serializers.ValidationError("Signup requires a valid password")
+        return SignupRequest(
+            email=attrs["email"],
+            password=attrs["password"],
+            data=attrs.get("data") or {},
+            redirect_to=attrs["redirect_to"],
+            pkce=self.pkce(attrs),
+        )
+
+
+class ResendSerializer(PkceFields):
+    """POST /resend, in upstream's order: the type, then the address."""
+
+    type = fields.Choice(
+        RESEND_TYPES,
+        message="Missing one of these types: " + ", ".join(RESEND_TYPES),
+        required=True,
+    )
+    email = fields.EmailAddress(required=False)
+    phone = fields.Raw(help_text="sms and phone_change: not supported here.")
+    redirect_to = fields.RedirectTo(help_text="Where the new link leads.")
+
+    def validate(self, attrs: dict) -> ResendRequest:
+        resend_type = attrs["type"]
+        if resend_type in ("sms", "phone_change"):
+            return ResendRequest(type=resend_type)
+        if not attrs.get("email"):
+            raise serializers.ValidationError("Type provided requires an email address")
+        return ResendRequest(
+            type=resend_type,
+            email=attrs["email"],
+            redirect_to=attrs["redirect_to"],
+            pkce=self.pkce(attrs),
+        )
 
 
 @dataclass(frozen=True)
@@ -330,7 +434,7 @@ class UserIdSerializer(GoTrueSerializer):
         return attrs["user_id"]
 
 
-class OwnUserSerializer(GoTrueSerializer):
+class OwnUserSerializer(PkceFields):
     """PUT /user, for the signed-in user (`context["user"]`): password, data, or a new email.
 
     A new address is reported as `new_email`, as upstream does; the same address (in any case)
@@ -342,6 +446,7 @@ class OwnUserSerializer(GoTrueSerializer):
     redirect_to = fields.RedirectTo(help_text="Where the email-change link leads.")
     password = fields.Text()
     data = fields.JsonObject()
+    nonce = fields.Text(help_text="The code GET /reauthenticate emailed (SECURE_PASSWORD_CHANGE).")
 
     def skip(self, name: str) -> bool:
         if name == "email":
@@ -356,6 +461,9 @@ class OwnUserSerializer(GoTrueSerializer):
             data=attrs.get("data"),
             new_email=attrs.get("email"),
             redirect_to=attrs.get("redirect_to", settings.SITE_URL),
+            nonce=attrs.get("nonce") or "",
+            # Only an email change emails a link; a challenge sent without one is ignored.
+            pkce=self.pkce(attrs) if attrs.get("email") else None,
         )
 
 
@@ -381,3 +489,32 @@ class RefreshSerializer(GoTrueSerializer):
     def validate(self, attrs: dict) -> object:
         # Missing or null is looked up like any unknown value ("" is never a token).
         return attrs.get("refresh_token") or ""
+
+
+class PasswordGrantSerializer(GoTrueSerializer):
+    """POST /token?grant_type=password. A phone number is answered phone_provider_disabled by
+    the view; any password value goes to the flow, which answers every failure alike."""
+
+    email = fields.EmailAddress()
+    password = fields.Raw(help_text="The user's password.")
+
+    def validate(self, attrs: dict) -> PasswordSignIn:
+        password = attrs.get("password")
+        return PasswordSignIn(email=attrs["email"], password=password)
+
+
+class PkceGrantSerializer(GoTrueSerializer):
+    """POST /token?grant_type=pkce: the auth code from /verify's redirect and the verifier."""
+
+    auth_code = fields.Raw(help_text="The `code` of the redirect.")
+    code_verifier = fields.Raw(help_text="The verifier whose challenge started the flow.")
+
+    def validate(self, attrs: dict) -> tuple[str, str]:
+        code, verifier = attrs.get("auth_code"), attrs.get("code_verifier")
+        if not (isinstance(code, str) and code and isinstance(verifier, str) and verifier):
+            raise serializers.ValidationError(
+                "invalid request: both auth code and code verifier should be non-empty"
+            )
+        if len(code) > MAX_TOKEN_LENGTH or len(verifier) > MAX_CODE_CHALLENGE:
+            raise serializers.ValidationError("invalid request: auth code or verifier too long")
+        return code, verifier

@@ -5,6 +5,7 @@ from django.urls import path
 
 from .schema import AdminApiSchemaView
 from .views.admin_users import AdminUsersView, AdminUserView
+from .views.end_user import ReauthenticateView, ResendView, SignupView
 from .views.links import GenerateLinkView, InviteView
 from .views.public import HealthView, OtpView, RecoverView, SettingsView
 from .views.sessions import LogoutView, TokenView, UserView
@@ -21,6 +22,9 @@ urlpatterns = [
     path("verify/confirm", verify_confirm, name="verify-confirm"),
     path("otp", OtpView.as_view(), name="otp"),
     path("recover", RecoverView.as_view(), name="recover"),
+    path("signup", SignupView.as_view(), name="signup"),
+    path("resend", ResendView.as_view(), name="resend"),
+    path("reauthenticate", ReauthenticateView.as_view(), name="reauthenticate"),
     path("token", TokenView.as_view(), name="token"),
     path("user", UserView.as_view(), name="user"),
     path("logout", LogoutView.as_view(), name="logout"),

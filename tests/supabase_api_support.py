@@ -2,17 +2,22 @@
 browser round trip, and service_role JWTs."""
 
 import re
+import threading
 import time
 from html import unescape
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import jwt
 from django.conf import settings
+from django.db import connection
 from supabase_auth import SyncGoTrueClient
 
 from accounts.key_services import create_service_key
 from audit.actors import Actor
+from magiclinks.link_urls import link_url
+from magiclinks.models import Notification
+from magiclinks.notifications import crypto
 
 V2024 = {"X-Supabase-Api-Version": "2024-01-01"}
 
@@ -52,3 +57,42 @@ def open_action_link(action_link: str) -> tuple[httpx.Response, httpx.Response]:
         }
         confirm = browser.post(urljoin(action_link, unescape(action.group(1))), data=fields)
     return page, confirm
+
+
+def mailed(kind: str, recipient: str) -> tuple[str, str | None]:
+    """The action link and code of the newest queued email of `kind` to `recipient`: what the
+    person finds in their mailbox (the outbox row holds them sealed until sending)."""
+    notification = (
+        Notification.objects.filter(kind=kind, recipient=recipient).order_by("-pk").first()
+    )
+    assert notification is not None, f"no {kind} email to {recipient}"
+    secret, otp = crypto.unseal(notification.encrypted_secret)
+    return link_url(notification.link, secret), otp
+
+
+def code_of(location: str) -> str:
+    """The PKCE auth code of /verify's redirect (`?code=`)."""
+    return parse_qs(urlsplit(location).query)["code"][0]
+
+
+def at_once(attempt, count: int = 2) -> list:
+    """Run `attempt()` in `count` threads released together; each thread's result (or the
+    exception it raised) in a list. Each thread closes its own database connection."""
+    barrier = threading.Barrier(count)
+    outcomes = []
+
+    def run():
+        try:
+            barrier.wait()
+            outcomes.append(attempt())
+        except Exception as exc:  # the caller asserts on what each attempt gave
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -1,6 +1,8 @@
 """The Admin API driven by the unmodified official Python client (`supabase-auth`) against a
 live server: generate_link of every type verified three ways, reuse and expiry, refresh
-rotation, the signed-in user's endpoints, user administration and invites."""
+rotation, the signed-in user's endpoints, user administration and invites; and the end-user
+journey (sign up → confirm → password → refresh → PKCE magic link → reauthenticate → change
+password → sign out)."""
 
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -9,6 +11,7 @@ import httpx
 import jwt
 import pytest
 from django.utils import timezone
+from supabase_auth import SyncGoTrueClient
 from supabase_auth.errors import (
     AuthApiError,
     AuthImplicitGrantRedirectError,
@@ -20,7 +23,7 @@ from magiclinks import tokens
 from magiclinks.models import InvalidationReason, LoginLink, Notification
 from supabase_api.models import AuthSession, RefreshToken
 
-from .supabase_api_support import client_for, new_service_key, open_action_link
+from .supabase_api_support import client_for, code_of, mailed, new_service_key, open_action_link
 
 pytestmark = pytest.mark.django_db(transaction=True)
 APP = "http://app.example.test"
@@ -370,3 +373,99 @@ def test_type_email_verifies_a_recovery_code_with_amr_otp(gotrue, settings):
         session.access_token, settings.JWT_SECRET, algorithms=["HS256"], audience="authenticated"
     )
     assert claims["amr"][0]["method"] == "otp" and claims["role"] == "authenticated"
+
+
+NEW_PASSWORD = "an entirely different passphrase 8"
+
+
+def test_journey_sign_up_to_sign_out_with_the_python_client(server, settings):
+    """Sign up → confirm → sign in with password → refresh → PKCE magic link → exchange →
+    reauthenticate → change password → sign out, all with the unmodified client."""
+    settings.SECURE_PASSWORD_CHANGE = True
+    settings.SECURE_PASSWORD_CHANGE_RECENT_SECONDS = 0  # every session must show the nonce
+    email = "journey@example.com"
+    app = SyncGoTrueClient(url=f"{server}/auth/v1", auto_refresh_token=False)
+    pkce_app = SyncGoTrueClient(url=f"{server}/auth/v1", auto_refresh_token=False, flow_type="pkce")
+    try:
+        signed_up = app.sign_up(
+            {
+                "email": email,
+                "password": PASSWORD,
+                "options": {"email_redirect_to": f"{APP}/welcome", "data": {"plan": "free"}},
+            }
+        )
+        assert signed_up.session is None and signed_up.user.email == email
+        assert signed_up.user.user_metadata == {"plan": "free"}
+
+        link, _ = mailed("signup", email)
+        _, confirmed = open_action_link(link)
+        fragment = parse_qs(urlsplit(confirmed.headers["location"]).fragment)
+        assert confirmed.headers["location"].startswith(f"{APP}/welcome#")
+        assert fragment["type"] == ["signup"] and fragment["access_token"]
+
+        signed_in = app.sign_in_with_password({"email": email, "password": PASSWORD})
+        assert signed_in.user.email_confirmed_at is not None
+        refreshed = app.refresh_session(signed_in.session.refresh_token)
+        assert refreshed.session.refresh_token != signed_in.session.refresh_token
+
+        pkce_app.sign_in_with_otp({"email": email, "options": {"email_redirect_to": f"{APP}/cb"}})
+        link, _ = mailed("magiclink", email)
+        _, redirected = open_action_link(link)
+        assert redirected.headers["location"].startswith(f"{APP}/cb?code=")
+        exchanged = pkce_app.exchange_code_for_session(
+            {"auth_code": code_of(redirected.headers["location"])}
+        )
+        assert exchanged.session.user.email == email
+
+        with pytest.raises(AuthApiError) as needed:
+            pkce_app.update_user({"password": NEW_PASSWORD})
+        assert needed.value.code == "reauthentication_needed"
+        pkce_app.reauthenticate()
+        _, nonce = mailed("reauthentication", email)
+        pkce_app.update_user({"password": NEW_PASSWORD, "nonce": nonce})
+
+        with pytest.raises(AuthApiError) as old:
+            app.sign_in_with_password({"email": email, "password": PASSWORD})
+        assert old.value.code == "invalid_credentials" and old.value.status == 400
+        again = app.sign_in_with_password({"email": email, "password": NEW_PASSWORD})
+        app.sign_out({"scope": "local"})
+        with pytest.raises(AuthApiError) as gone:
+            app.refresh_session(again.session.refresh_token)
+        assert gone.value.code == "refresh_token_not_found"
+    finally:
+        app.close()
+        pkce_app.close()
+
+
+def test_pkce_errors_with_the_python_client(server):
+    confirmed_user("kim@example.com")
+    pkce_app = SyncGoTrueClient(url=f"{server}/auth/v1", auto_refresh_token=False, flow_type="pkce")
+    other = SyncGoTrueClient(url=f"{server}/auth/v1", auto_refresh_token=False, flow_type="pkce")
+    try:
+        pkce_app.reset_password_for_email("kim@example.com", {"redirect_to": f"{APP}/reset"})
+        link, _ = mailed("recovery", "kim@example.com")
+        code = code_of(open_action_link(link)[1].headers["location"])
+        other.sign_in_with_otp({"email": "kim@example.com"})  # a verifier of another flow
+        with pytest.raises(AuthApiError) as wrong:
+            other.exchange_code_for_session({"auth_code": code})
+        assert wrong.value.code == "bad_code_verifier"
+        session = pkce_app.exchange_code_for_session({"auth_code": code}).session
+        assert session.user.email == "kim@example.com"
+        with pytest.raises(AuthApiError) as reused:
+            pkce_app.exchange_code_for_session({"auth_code": code, "code_verifier": "v" * 43})
+        assert reused.value.code == "flow_state_not_found" and reused.value.status == 404
+    finally:
+        pkce_app.close()
+        other.close()
+
+
+def test_resend_and_obfuscated_signup_with_the_python_client(gotrue):
+    confirmed_user("known@example.com")
+    again = gotrue.sign_up({"email": "known@example.com", "password": PASSWORD})
+    assert again.session is None and again.user.identities == []
+    gotrue.sign_up({"email": "later@example.com", "password": PASSWORD})
+    gotrue.resend({"type": "signup", "email": "nobody@example.com"})
+    assert Notification.objects.filter(kind="signup").count() == 1
+    with pytest.raises(AuthApiError) as phone:
+        gotrue.resend({"type": "sms", "phone": "+15555550100"})
+    assert phone.value.code == "phone_provider_disabled"

@@ -14,9 +14,12 @@ from magiclinks.models import LinkKind, Notification
 from supabase_api.flows import own_user
 from supabase_api.flows.errors import (
     EmailExists,
+    ReauthenticationNeeded,
     SamePassword,
+    WeakPassword,
 )
-from supabase_api.models import AuthSession
+from supabase_api.flows.pkce import PkceChallenge
+from supabase_api.models import AuthSession, FlowState
 from supabase_api.sessions import start_session
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +65,27 @@ def test_own_user_same_password_is_refused_and_changes_nothing():
     user.refresh_from_db()
     assert user.user_metadata == {} and user.check_password(GOOD)
     assert AuthSession.objects.get(pk=other.session.pk).revoked_at is None
+
+
+def test_own_user_email_change_with_a_challenge_starts_a_pkce_flow():
+    user = User.objects.create_user("kim@example.com", email_confirmed_at=timezone.now())
+    session = start_session(user, method="otp").session
+    challenge = PkceChallenge(challenge="c" * 43, method="plain")
+    own_user.update_own_user(
+        user, session, own_user.OwnChanges(new_email="new@example.com", pkce=challenge)
+    )
+    flow = FlowState.objects.get()
+    assert flow.link.kind == LinkKind.EMAIL_CHANGE_NEW and flow.link.new_email == "new@example.com"
+
+
+def test_own_user_password_change_from_an_old_session_needs_the_nonce(settings):
+    settings.SECURE_PASSWORD_CHANGE = True
+    settings.SECURE_PASSWORD_CHANGE_RECENT_SECONDS = 0
+    user = User.objects.create_user("kim@example.com", email_confirmed_at=timezone.now())
+    before = User.objects.get(pk=user.pk).password
+    session = start_session(user, method="otp").session
+    with pytest.raises(WeakPassword):  # the strength first: a weak password costs no code
+        own_user.update_own_user(user, session, own_user.OwnChanges(password="short"))
+    with pytest.raises(ReauthenticationNeeded):
+        own_user.update_own_user(user, session, own_user.OwnChanges(password=GOOD))
+    assert User.objects.get(pk=user.pk).password == before

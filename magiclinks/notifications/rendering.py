@@ -37,6 +37,7 @@ SUBJECTS = {
     NotificationKind.MAGICLINK: "Your {brand} sign-in link",
     NotificationKind.RECOVERY: "Reset your {brand} password",
     NotificationKind.EMAIL_CHANGE: "Confirm your new email address for {brand}",
+    NotificationKind.REAUTHENTICATION: "Your {brand} confirmation code",
 }
 SPOUSE_SUBJECT = "You have been invited to share a {brand} account"
 CUSTOM_MESSAGE_MAX = 2000

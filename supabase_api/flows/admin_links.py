@@ -33,6 +33,7 @@ from magiclinks.models import LinkKind
 from ..metadata import merge_metadata
 from ..passwords import check_password
 from .errors import EmailExists, NoUserWithEmail, SignupNeedsPassword
+from .pkce import PkceChallenge
 
 LINK_TYPES = (
     LinkKind.SIGNUP,
@@ -64,6 +65,8 @@ class LinkRequest:
     data: dict | None = None
     redirect_to: str = ""
     lifetime: timedelta = timedelta(seconds=3600)
+    # A PKCE challenge (emailed links only): verifying the link then yields an auth code.
+    pkce: PkceChallenge | None = None
 
 
 @dataclass(frozen=True)

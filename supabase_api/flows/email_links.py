@@ -21,12 +21,16 @@ from magiclinks.notifications.outbox import queue_link_email
 
 from .admin_links import GeneratedLink, LinkRequest, create_link
 from .errors import SignupDisabled
+from .pkce import start_flow
 
 
 def send_link(req: LinkRequest, *, actor: Actor, kind: str | None = None) -> GeneratedLink:
-    """Issue the link and queue its email (template `kind`, else the link's type), atomically."""
+    """Issue the link and queue its email (template `kind`, else the link's type), atomically;
+    with a PKCE challenge, the link's flow state too (supabase_api.flows.pkce)."""
     with transaction.atomic():
         generated = create_link(req, actor=actor)
+        if req.pkce is not None:
+            start_flow(generated.issued.link, req.pkce)
         queue_link_email(generated.issued, kind=kind or generated.verification_type, actor=actor)
     return generated
 
@@ -36,7 +40,7 @@ def invite_user(req: LinkRequest, *, actor: Actor) -> Any:
     return send_link(req, actor=actor, kind="invite").user
 
 
-def _usable(user: User | None) -> bool:
+def usable(user: User | None) -> bool:
     # Security: a staff member's address gets the answer every address gets, and no link.
     return user is not None and user.is_active and not user.is_banned and not is_protected(user)
 
@@ -50,7 +54,7 @@ def request_magic_link(req: LinkRequest, *, create_user: bool) -> None:
         # Anonymous sign-up is what lets a stranger hold an address before its owner arrives
         # (finding 7); an operator who does not need it turns it off.
         raise SignupDisabled()
-    if user is not None and not _usable(user):
+    if user is not None and not usable(user):
         return  # banned, deactivated or staff: no link, and no different answer
     actor = Actor.user(user) if user is not None else Actor.anonymous()
     send_link(req, actor=actor)
@@ -59,6 +63,6 @@ def request_magic_link(req: LinkRequest, *, create_user: bool) -> None:
 def request_recovery(req: LinkRequest) -> None:
     """POST /recover: a recovery link for a known, active address; nothing otherwise."""
     user = User.objects.filter(email=req.email).first()
-    if not _usable(user):
+    if not usable(user):
         return
     send_link(req, actor=Actor.user(user))

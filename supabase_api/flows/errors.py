@@ -110,3 +110,68 @@ class SessionUserGone(FlowError):
 
 class SessionUserBanned(FlowError):
     message = "User is banned"
+
+
+# ---- End-user flows (issue 14): sign-up, password sign-in, PKCE, resend, reauthentication.
+
+
+class UserAlreadyRegistered(FlowError):
+    """POST /signup for a confirmed address while MAILER_AUTOCONFIRM is on (upstream answers the
+    obfuscated user only when a confirmation email would have been sent)."""
+
+    message = "User already registered"
+
+
+class InvalidCredentials(FlowError):
+    """One answer for an unknown address, a wrong password, no password at all, a staff member,
+    a deactivated user and (by default) an unconfirmed address: nothing to learn."""
+
+    message = "Invalid login credentials"
+
+
+class EmailNotConfirmed(FlowError):
+    """Upstream's answer to a correct password for an unconfirmed address (opt-in here:
+    PASSWORD_SIGN_IN_REVEALS_UNCONFIRMED)."""
+
+    message = "Email not confirmed"
+
+
+class PasswordUserBanned(FlowError):
+    message = "User is banned"
+
+
+class FlowStateNotFound(FlowError):
+    """An auth code never issued, already exchanged, or whose user is gone."""
+
+    message = "invalid flow state, no valid flow state found"
+
+
+class FlowStateExpired(FlowError):
+    message = "invalid flow state, flow state has expired"
+
+
+class BadCodeVerifier(FlowError):
+    message = "code challenge does not match previously saved code verifier"
+
+
+class PkceUserBanned(FlowError):
+    message = "User is banned"
+
+
+class PhoneProviderDisabled(FlowError):
+    """sms and phone_change: this service has no phone provider (upstream's answer when the
+    phone provider is off)."""
+
+    message = "Phone logins are disabled"
+
+
+class ReauthenticationEmailNotConfirmed(FlowError):
+    message = "Please verify your email first."
+
+
+class ReauthenticationNeeded(FlowError):
+    message = "Password update requires reauthentication"
+
+
+class ReauthenticationNotValid(FlowError):
+    message = "Nonce has expired or is invalid"

@@ -1,7 +1,8 @@
 """PUT /user: the signed-in user changes their own password, metadata or email address.
 
 A new password is checked by Django's validators, must differ from the current one (422
-same_password, as upstream), and signs out the user's other sessions (the
+same_password, as upstream), with SECURE_PASSWORD_CHANGE needs the GET /reauthenticate
+nonce (flows.reauthenticate), and signs out the user's other sessions (the
 one making the change stays signed in), as Supabase Auth does. A new email address is not
 applied at once: the other changes are, and an email_change_new link is emailed to the new
 address (supabase_api.flows.verify moves the user to it when that link is verified). Everything
@@ -26,6 +27,8 @@ from ..sessions import revoke_sessions
 from .admin_links import LinkRequest, default_lifetime
 from .email_links import send_link
 from .errors import SamePassword
+from .pkce import PkceChallenge
+from .reauthenticate import require_nonce
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class OwnChanges:
     data: dict | None = None
     new_email: str | None = None  # only when it differs from the current address
     redirect_to: str = ""  # where the email-change link leads (validated)
+    nonce: str = ""  # the GET /reauthenticate code (flows.reauthenticate.require_nonce)
+    pkce: PkceChallenge | None = None  # for the email-change link
 
 
 def update_own_user(user: Any, session: AuthSession, changes: OwnChanges) -> Any:
@@ -48,6 +53,9 @@ def update_own_user(user: Any, session: AuthSession, changes: OwnChanges) -> Any
             # NewUnprocessableEntityError(ErrorCodeSamePassword, …) }`, before anything is
             # written. (check_password is Django's: Argon2 work, constant-time comparison.)
             raise SamePassword()
+        # The nonce is checked last (upstream checks it first): a request refused for its
+        # password's strength or sameness must not use up the emailed code.
+        require_nonce(user, session, changes.nonce)
     actor = Actor.user(user)
     with transaction.atomic():
         # A new password retires the user's open links too (accounts.user_changes).
@@ -76,6 +84,7 @@ def update_own_user(user: Any, session: AuthSession, changes: OwnChanges) -> Any
                 new_email=changes.new_email,
                 redirect_to=changes.redirect_to,
                 lifetime=default_lifetime(),
+                pkce=changes.pkce,
             )
             return send_link(link, actor=actor, kind="email_change").user
     return user

@@ -3,8 +3,9 @@
 One transaction: the link is consumed (magiclinks.flows.redeem's conditional UPDATE), the
 link's side effect is applied (signup/invite confirm the email; recovery/magiclink confirm an
 unconfirmed user; email_change moves the user to the link's new address), the user's other open
-Admin API links are invalidated (`sibling_redeemed`), and a session is started. If any step
-refuses, the link stays unused.
+Admin API links are invalidated (`sibling_redeemed`), and a session is started; or, for a link
+that started a PKCE flow and is verified in the browser, an auth code is issued instead
+(supabase_api.flows.pkce). If any step refuses, the link stays unused.
 
 The request arrives validated (supabase_api.serializers): a known verification type, and for a
 code a normalised address. Refusals are `VerifyFailed` (and `EmailExists` for an email change
@@ -29,6 +30,7 @@ from magiclinks.tokens import parse_digest
 
 from ..sessions import IssuedSession, start_session
 from .errors import EmailExists, VerifyFailed
+from .pkce import issue_auth_code
 
 # Supabase's verification `type` → the link kinds it redeems. "email" is the newer name for
 # the email OTP: upstream accepts with it a confirmation token (signup, invite) or a recovery
@@ -51,8 +53,12 @@ ADMIN_SCOPES = sorted({admin_scope(kind) for kind in ADMIN_API_KINDS})
 
 @dataclass(frozen=True)
 class Verified:
-    session: IssuedSession
+    """A redeemed link: the session, or for a PKCE link verified in the browser the auth code
+    that the app exchanges for it (POST /token?grant_type=pkce)."""
+
+    session: IssuedSession | None
     link: LoginLink
+    auth_code: str | None = None
 
 
 VERIFY_TYPES = tuple(TYPE_KINDS)
@@ -81,12 +87,23 @@ def _apply_side_effect(link: LoginLink) -> None:
         user.email_confirmed_at = now
         changed.append("email_confirmed_at")
         record("user.email_confirmed", actor=Actor.user(user), user=user, link=link)
+        if link.kind != LinkKind.SIGNUP and user.has_usable_password():
+            # Security: a password set before anyone proved this mailbox (POST /signup lets a
+            # stranger pick one for an address) must not survive the owner's first sign-in by
+            # another link, or the stranger would then sign in with it (pre-account takeover).
+            # Confirming the signup link itself is the owner accepting that sign-up.
+            user.set_unusable_password()
+            changed.append("password")
     if changed:
         user.save()
     link.user = user
 
 
-def _complete(redeem: Callable[[], Redemption]) -> Verified:
+def _complete(redeem: Callable[[], Redemption], *, pkce: bool = False) -> Verified:
+    """Redeem, apply the side effect, clear the other links, and start the session; with
+    `pkce` (the browser's verification), a link that started a PKCE flow gets its auth code
+    instead, and the session starts when the code is exchanged."""
+    auth_code = session = None
     with transaction.atomic():
         redemption = redeem()
         if redemption.ok:
@@ -99,15 +116,19 @@ def _complete(redeem: Callable[[], Redemption]) -> Verified:
                 scopes=ADMIN_SCOPES,
                 exclude=link,
             )
-            session = start_session(link.user, method=VERIFIED_METHOD)
+            if pkce:
+                auth_code = issue_auth_code(link, method=VERIFIED_METHOD)
+            if auth_code is None:
+                session = start_session(link.user, method=VERIFIED_METHOD)
     # Raised after the block so the failure's audit event (and OTP counter) are committed.
     if not redemption.ok:
         raise VerifyFailed.of(redemption.failure)
-    return Verified(session=session, link=link)
+    return Verified(session=session, link=link, auth_code=auth_code)
 
 
-def verify_secret(secret: object, verify_type: str) -> Verified:
+def verify_secret(secret: object, verify_type: str, *, pkce: bool = False) -> Verified:
     """The link in an action_link (GET/POST /verify?token=…); `verify_type` in VERIFY_TYPES.
+    `pkce`: the browser's verification, which answers a PKCE link with its auth code.
 
     The token may also be the link's `hashed_token`: upstream's action links carry it there,
     and apps build `/verify?token={{ .TokenHash }}` URLs in their email templates. The two
@@ -115,8 +136,8 @@ def verify_secret(secret: object, verify_type: str) -> Verified:
     other."""
     kinds = TYPE_KINDS[verify_type]
     if parse_digest(secret) is not None:
-        return _complete(lambda: redeem_digest(secret, kinds=kinds))
-    return _complete(lambda: redeem_secret(secret, kinds=kinds))
+        return _complete(lambda: redeem_digest(secret, kinds=kinds), pkce=pkce)
+    return _complete(lambda: redeem_secret(secret, kinds=kinds), pkce=pkce)
 
 
 def verify_token_hash(token_hash: object, verify_type: str) -> Verified:

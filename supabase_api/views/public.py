@@ -5,44 +5,21 @@ to find out who is registered; they are limited per IP (counted whether or not t
 valid) and per address (counted once the body is valid), both in one round trip.
 """
 
-from collections.abc import Callable
-
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from rest_framework.request import Request
 
-from ratelimits.counting import Hit, RateLimitExceeded, count_after, ip_of
-
-from .. import errors
+from .. import limits
 from ..flows.email_links import request_magic_link, request_recovery
 from ..serializers import OtpSerializer, RecoverSerializer
 from .base import GoTrueView
 from .links import with_redirect
 
 
-def _limited[T](
-    request: Request, endpoint: str, parse: Callable[[], T], address_of: Callable[[T], str]
-) -> T:
-    """Mail-bombing guards of /otp and /recover: `auth.<endpoint>.ip`, then, once the body is
-    valid, `auth.<endpoint>.address`, in one round trip (ratelimits.counting.count_after).
-
-    Security: the per-IP limit is counted whether or not the body parses (garbage counts too);
-    the per-address one for every address asked about, with or without an account, so a 429
-    says nothing about who is registered. Both answer GoTrue's `over_email_send_rate_limit`."""
-    try:
-        return count_after(
-            parse,
-            [Hit(f"auth.{endpoint}.ip", ip_of(request._request))],
-            lambda parsed: [Hit(f"auth.{endpoint}.address", address_of(parsed))],
-        )
-    except RateLimitExceeded as exc:
-        raise errors.rate_limited(exc, "over_email_send_rate_limit") from None
-
-
 class OtpView(GoTrueView):
     def post(self, request: Request) -> JsonResponse:
-        link_request, create_user = _limited(
+        link_request, create_user = limits.counted(
             request,
             "otp",
             lambda: self.validated(OtpSerializer, with_redirect(request, self.body())),
@@ -54,7 +31,7 @@ class OtpView(GoTrueView):
 
 class RecoverView(GoTrueView):
     def post(self, request: Request) -> JsonResponse:
-        link_request = _limited(
+        link_request = limits.counted(
             request,
             "recover",
             lambda: self.validated(RecoverSerializer, with_redirect(request, self.body())),
@@ -70,7 +47,7 @@ class SettingsView(GoTrueView):
             {
                 "external": {"email": True, "phone": False, "anonymous_users": False},
                 "disable_signup": settings.DISABLE_SIGNUP,
-                "mailer_autoconfirm": False,
+                "mailer_autoconfirm": settings.MAILER_AUTOCONFIRM,
                 "phone_autoconfirm": False,
                 "sms_provider": "",
                 "saml_enabled": False,

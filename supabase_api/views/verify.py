@@ -3,7 +3,8 @@
 - GET (and HEAD) /verify?token=&type=&redirect_to= shows a confirmation page and consumes
   nothing: mail scanners and link previews fetch URLs (supabase/auth#1214). Its form POSTs to
   /verify/confirm (CSRF-protected), which redeems and answers 303 to the redirect with the
-  session, or the error, in the URL fragment, as Supabase does on GET.
+  session, or the error, in the URL fragment, as Supabase does on GET; a link that started a
+  PKCE flow gets `?code=<auth code>` in the query instead (exchanged at grant_type=pkce).
   VERIFY_CONSUMES_ON_GET=true restores Supabase's consume-on-GET.
 - POST /verify (JSON, the clients' verify_otp) redeems by email + OTP or by token_hash and
   answers the session.
@@ -45,9 +46,19 @@ def _with_fragment(url: str, params: list[tuple[str, object]]) -> str:
     return urlunsplit(parts._replace(fragment=urlencode(params)))
 
 
+def _with_query(url: str, params: list[tuple[str, object]]) -> str:
+    parts = urlsplit(url)
+    query = "&".join(part for part in (parts.query, urlencode(params)) if part)
+    return urlunsplit(parts._replace(query=query, fragment=""))
+
+
 def _success_redirect(verified: Verified) -> HttpResponse:
     issued = verified.session
     target = verified.link.redirect_url or settings.SITE_URL
+    if verified.auth_code is not None:
+        # PKCE (supabase/auth verify.go prepPKCERedirectURL): the code in the query; the session
+        # is handed out only to whoever also holds the code verifier.
+        return _see_other(_with_query(target, [("code", verified.auth_code)]))
     fragment = [
         ("access_token", issued.access_token),
         ("expires_at", issued.expires_at),
@@ -92,7 +103,7 @@ def _redeem_link(request: HttpRequest, params) -> HttpResponse:
     # Security: counted whether or not the link parses: malformed attempts count as well.
     link = count_after(lambda: _action_link(params), [_per_ip(request)], lambda link: [])
     try:
-        verified = verify_secret(link.token, link.type)
+        verified = verify_secret(link.token, link.type, pkce=True)
     except FlowError as exc:
         # Refusals go back to the app, in the fragment (as Supabase does on GET).
         return _error_redirect(link.redirect_to, errors.from_flow_error(exc))
