@@ -356,8 +356,8 @@ class UserAttributesSerializer(GoTrueSerializer):
     ban_duration = fields.GoDuration(help_text='"none" or a Go duration such as "24h" or "1h30m".')
     role = fields.Text(help_text="The access token's `role` claim (default authenticated).")
 
-    def validate_role(self, value: str) -> str | None:
-        role = value.strip()  # upstream's SetRole trims it
+    def validate_role(self, value: str | None) -> str | None:
+        role = (value or "").strip()  # upstream's SetRole trims it; null leaves it as it is
         if not role:
             return None  # upstream: an empty role leaves it as it is
         if not ROLE_SHAPE.match(role):

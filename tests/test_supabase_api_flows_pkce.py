@@ -60,7 +60,7 @@ def test_the_code_and_its_verifier_give_the_session_once(make, method):
     code = auth_code(make, method=method)
     assert not AuthSession.objects.exists()  # no session before the exchange
     issued = pkce.exchange(code, VERIFIER)
-    assert issued.user.email == "kim@example.com" and issued.session.method == "magiclink"
+    assert issued.user.email == "kim@example.com" and issued.session.method == "otp"
     with pytest.raises(FlowStateNotFound):
         pkce.exchange(code, VERIFIER)
     assert AuthSession.objects.count() == 1

@@ -160,9 +160,9 @@ def test_query_serializers():
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("editor", "editor"), ("  team_lead  ", "team_lead"), ("", None), ("   ", None)],
+    [("editor", "editor"), ("  team_lead  ", "team_lead"), ("", None), ("   ", None), (None, None)],
 )
-def test_admin_role_is_trimmed_and_empty_leaves_it(role, expected):
+def test_admin_role_is_trimmed_and_empty_or_null_leaves_it(role, expected):
     assert check(s.UserAttributesSerializer, {"role": role}).role == expected
 
 
