@@ -95,6 +95,19 @@ EXAMPLES: dict[str, OpenApiExample] = {
         "This email address belongs to a person outside this partner's accounts and cannot be "
         "added by the Partner API.",
     ),
+    "WEBHOOK_NOT_FOUND": _example(
+        "No such webhook", "WEBHOOK_NOT_FOUND", "Webhook endpoint not found."
+    ),
+    "IDEMPOTENCY_KEY_REUSED": _example(
+        "Key reused",
+        "IDEMPOTENCY_KEY_REUSED",
+        "This Idempotency-Key was used with a different request.",
+    ),
+    "IDEMPOTENCY_KEY_IN_PROGRESS": _example(
+        "Key in use",
+        "IDEMPOTENCY_KEY_IN_PROGRESS",
+        "A request with this Idempotency-Key is still being processed. Retry shortly.",
+    ),
     "LINK_NOT_ACTIVE": _example(
         "Not active", "LINK_NOT_ACTIVE", "Only an active login link can be revoked."
     ),
@@ -131,6 +144,7 @@ _STATUS_TEXT = {
     403: "The key lacks the scope for this call, or the account is suspended.",
     404: "No such account for this partner (another partner's account is also 404), user or link.",
     409: "Conflict with existing data.",
+    422: "The Idempotency-Key was used before with a different request.",
     415: "A request body that is not declared as application/json.",
     429: "A rate limit was hit; `Retry-After` says when to retry.",
     500: "Unexpected error (JSON, never a traceback).",
@@ -191,5 +205,6 @@ SCHEMA_SETTINGS = {
         "AddableRoleEnum": ["spouse", "additional"],
         "MemberStatusEnum": ["invited", "active"],
         "HealthStatusEnum": ["ok", "degraded"],
+        "WebhookDeliveryStatusEnum": ["pending", "delivered", "failed"],
     },
 }
