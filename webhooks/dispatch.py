@@ -6,7 +6,7 @@ not an error: the row stays pending and the sweeper hands it over later.
 
 import logging
 
-from .tasks import deliver_webhook
+from .attempt_task import deliver_webhook
 
 logger = logging.getLogger(__name__)
 
