@@ -21,7 +21,7 @@ def test_an_empty_backlog(django_assert_num_queries):
 
 def test_pending_rows_and_the_oldest_age(make, local_targets):
     endpoint, _ = endpoint_for(make.partner(), "http://127.0.0.1:9/hook")
-    old, new, done = (services.send_test(endpoint) for _ in range(3))
+    old, _new, done = (services.send_test(endpoint) for _ in range(3))
     WebhookDelivery.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
     WebhookDelivery.objects.filter(pk=done.pk).update(
         status="delivered", created_at=timezone.now() - timedelta(days=2)
