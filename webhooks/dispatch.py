@@ -4,22 +4,11 @@ The message carries the row id only (never the payload or a secret). A broker th
 not an error: the row stays pending and the sweeper hands it over later.
 """
 
-import logging
+from magiclinks.notifications.dispatch import enqueue
 
 from .attempt_task import deliver_webhook
-
-logger = logging.getLogger(__name__)
 
 
 def dispatch(delivery_id: int, countdown: int | None = None) -> bool:
     """Enqueue one attempt; False (the row stays pending) if the broker is unreachable."""
-    try:
-        deliver_webhook.apply_async((delivery_id,), countdown=countdown)
-    except Exception as exc:  # kombu raises many types; every one means "the sweeper will"
-        logger.warning(
-            "broker unavailable, webhook delivery %s left pending: %s",
-            delivery_id,
-            type(exc).__name__,
-        )
-        return False
-    return True
+    return enqueue(deliver_webhook, delivery_id, what="webhook delivery", countdown=countdown)

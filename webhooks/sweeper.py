@@ -13,6 +13,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from magiclinks.notifications.sweeper import hand_over
+
 from .dispatch import dispatch
 from .models import DeliveryStatus, WebhookDelivery
 
@@ -28,18 +30,16 @@ def due(grace_seconds: int | None = None) -> list[int]:
     return list(rows.order_by("next_attempt_at").values_list("pk", flat=True)[:BATCH_SIZE])
 
 
+def _touch(delivery_id: int) -> None:
+    # Still due (now), so a worker can claim it; not due for `grace` more seconds of sweeping.
+    WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
+        next_attempt_at=timezone.now()
+    )
+
+
 def redispatch_due(grace_seconds: int | None = None) -> int:
     """Dispatch every due row once; returns how many reached the broker."""
-    sent = 0
-    for delivery_id in due(grace_seconds):
-        if not dispatch(delivery_id):
-            break  # broker still down: the next beat run tries again
-        # Touch the row (still due) so the next sweep leaves it alone while the message waits.
-        WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
-            next_attempt_at=timezone.now()
-        )
-        sent += 1
-    return sent
+    return hand_over(due(grace_seconds), dispatch, _touch)
 
 
 @shared_task(name="webhooks.redispatch_due")
