@@ -34,7 +34,7 @@ def test_create_shows_the_secret_once_and_stores_it_encrypted(tenant, schema):
         "/v1beta/webhooks",
         tenant.api.post("/webhooks", {"url": URL, "events": ["login_link.redeemed"]}),
     )
-    assert created.status_code == 201
+    assert created.status_code == 201 and created["Cache-Control"] == "no-store"
     body = created.json()
     secret = body["secret"]
     assert secret.startswith("whsec_") and body["secret_last4"] == secret[-4:]

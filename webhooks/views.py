@@ -91,7 +91,10 @@ class WebhooksView(_WebhookView):
         except services.InvalidEndpoint as exc:
             raise _invalid(exc) from exc
         answer = {**WebhookSerializer(endpoint).data, "secret": secret}
-        return Response(answer, status=status.HTTP_201_CREATED)
+        # The only copy of the secret: no cache or proxy may keep this response.
+        return Response(
+            answer, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"}
+        )
 
 
 class WebhookView(_WebhookView):
