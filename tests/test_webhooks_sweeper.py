@@ -20,7 +20,7 @@ def test_due_rows_are_redispatched_once_and_not_while_the_broker_is_down(
     make, local_targets, redis_cache
 ):
     endpoint, secret = endpoint_for(make.partner(), "http://127.0.0.1:9/hook")
-    stranded, recent, delivered = (services.send_test(endpoint) for _ in range(3))
+    stranded, _recent, delivered = (services.send_test(endpoint) for _ in range(3))
     long_ago = timezone.now() - timedelta(minutes=5)
     WebhookDelivery.objects.filter(pk__in=[stranded.pk, delivered.pk]).update(
         next_attempt_at=long_ago
