@@ -55,3 +55,10 @@ def test_sealed_secrets_open_after_a_key_rotation_and_not_with_the_outbox_key(se
 def test_the_outbox_purpose_is_reserved():
     with pytest.raises(ValueError):
         crypto.fernet_for(b"linkgate.notifications.outbox")
+
+
+def test_a_secret_in_a_log_line_is_redacted():
+    from config.logging import redact
+
+    secret = signing.new_secret()
+    assert redact(f"endpoint secret {secret} shown") == "endpoint secret [redacted] shown"
