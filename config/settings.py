@@ -148,6 +148,9 @@ RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=False)
 PARTNER_KEY_LIMIT_PER_MINUTE = env.int("PARTNER_KEY_LIMIT_PER_MINUTE", default=100)
 PARTNER_KEY_LIMIT_PER_DAY = env.int("PARTNER_KEY_LIMIT_PER_DAY", default=10_000)
 LOGIN_LINKS_PER_ACCOUNT_PER_HOUR = env.int("LOGIN_LINKS_PER_ACCOUNT_PER_HOUR", default=10)
+# Webhook endpoints per partner: each event is sent to every subscribed endpoint, so this bounds
+# the fan-out a partner can ask of our workers.
+WEBHOOK_ENDPOINTS_PER_PARTNER = env.int("WEBHOOK_ENDPOINTS_PER_PARTNER", default=10)
 
 # django-ratelimit refuses a local-memory cache (its counters are per process). The zero-setup
 # mode has a single process, so the check is silenced there only; with REDIS_URL it stays on.

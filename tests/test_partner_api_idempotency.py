@@ -200,3 +200,25 @@ def test_a_duplicate_waits_at_most_the_wait_time_then_gets_409(
     replay = _link(tenant, {"send_notification": False}, key="slow-1")
     assert replay.content == first[0].content
     assert LoginLink.objects.filter(account=tenant.account).count() == 1
+
+
+def test_the_cost_of_a_key(tenant):
+    """Figures for docs/partner-api.md: statements of a first request and of a replay."""
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(**headers) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            tenant.api.post(f"/accounts/{tenant.account.pk}/login-link", {}, **headers)
+        return [q["sql"] for q in queries.captured_queries]
+
+    statements()  # warm: last_used_at
+    plain = statements()
+    first = statements(Idempotency_Key="cost-1")
+    replay = statements(Idempotency_Key="cost-1")
+    print(
+        f"login-link: {len(plain)} statements, {len(first)} with a new key, {len(replay)} replayed"
+    )
+    # A new key: savepoint, SET lock_timeout, INSERT, reset, release; the UPDATE storing the
+    # response; the request's transaction (a savepoint here, inside the test's transaction).
+    assert len(first) == len(plain) + 8
+    assert len(replay) < len(plain)

@@ -53,3 +53,14 @@ def test_a_test_event_ignores_the_filter(make, local_targets):
     assert WebhookDelivery.objects.get() == row
     assert row.event_type == "webhook.test" and row.payload["data"] == {"endpoint_id": endpoint.pk}
     assert row.event_id.startswith("evt_test_") and row.payload["id"] == row.event_id
+
+
+def test_a_partner_has_at_most_the_configured_number_of_endpoints(make, local_targets):
+    local_targets.WEBHOOK_ENDPOINTS_PER_PARTNER = 2
+    partner = make.partner()
+    endpoint_for(partner, "http://127.0.0.1:9/a")
+    endpoint_for(partner, "http://127.0.0.1:9/b")
+    with pytest.raises(services.InvalidEndpoint, match="at most 2"):
+        endpoint_for(partner, "http://127.0.0.1:9/c")
+    endpoint_for(make.partner(), "http://127.0.0.1:9/other")  # per partner
+    assert WebhookEndpoint.objects.count() == 3

@@ -42,6 +42,19 @@ def test_no_endpoint_costs_no_sql_statement(make):
     assert WebhookDelivery.objects.count() == 0
 
 
+def test_a_cold_cache_costs_one_read_per_partner_then_none(make):
+    partner = make.partner()
+    account = make.account(partner=partner)
+    user = account.users.get()
+    with CaptureQueriesContext(connection) as cold:
+        _record_redeemed(partner, account, user)
+    with CaptureQueriesContext(connection) as warm:
+        _record_redeemed(partner, account, user)
+    assert [q["sql"].split()[0] for q in cold.captured_queries] == ["INSERT", "SELECT"]
+    assert "webhooks_webhookendpoint" in cold.captured_queries[1]["sql"]
+    assert len(warm.captured_queries) == 1
+
+
 def test_an_endpoint_for_other_events_costs_no_sql_statement(make, local_targets):
     partner = make.partner()
     endpoint_for(partner, "http://127.0.0.1:9/hook", events=["notification.bounced"])
@@ -129,3 +142,53 @@ def test_a_revoked_link_payload_carries_no_secret(make, local_targets):
     assert row.payload["data"]["link_id"] == str(issued.link.pk)
     text = str(row.payload)
     assert issued.secret not in text and issued.link.token_digest not in text
+
+
+def _revoke_statements(client, make, monkeypatch, *, sink: bool, subscribe: bool) -> int:
+    from audit import recorder
+    from magiclinks.flows.issue import issue_link
+    from magiclinks.models import LinkKind
+
+    if not sink:
+        monkeypatch.setattr(recorder, "_sinks", [])
+    partner = make.partner()
+    if subscribe:
+        endpoint_for(partner, "http://127.0.0.1:9/a", events=["login_link.revoked"])
+    headers = {"Authorization": f"Bearer {make.api_key(partner)}"}
+    account = make.account(partner=partner)
+    users = [account.users.get(), make.member(account)]  # a new link retires the user's last
+    links = [
+        issue_link(
+            user=user,
+            kind=LinkKind.PARTNER_LOGIN,
+            account=account,
+            actor=Actor.partner(partner),
+            lifetime=timedelta(hours=1),
+        ).link
+        for user in users
+    ]
+    path = f"/v1beta/accounts/{account.pk}/login-links/{{}}/revoke"
+
+    def revoke(link):
+        return client.post(path.format(link.pk), "", "application/json", headers=headers)
+
+    assert revoke(links[0]).status_code == 200  # warm: last_used_at, the subscription cache
+    with CaptureQueriesContext(connection) as queries:
+        assert revoke(links[1]).status_code == 200
+    monkeypatch.undo()
+    return len(queries.captured_queries)
+
+
+def test_a_partner_api_request_costs_the_same_without_a_subscriber(
+    client, make, monkeypatch, local_targets
+):
+    without_webhooks = _revoke_statements(client, make, monkeypatch, sink=False, subscribe=False)
+    no_subscriber = _revoke_statements(client, make, monkeypatch, sink=True, subscribe=False)
+    subscriber = _revoke_statements(client, make, monkeypatch, sink=True, subscribe=True)
+    print(
+        f"revoke: {without_webhooks} statements without webhooks, {no_subscriber} without a "
+        f"subscriber, {subscriber} with one"
+    )
+    assert no_subscriber == without_webhooks
+    # With one: the partner's endpoints (SELECT) and the delivery row (INSERT … RETURNING).
+    assert subscriber == without_webhooks + 2

@@ -6,9 +6,11 @@ refreshed after it commits (webhooks.subscriptions).
 
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Partner
 from audit.actors import Actor
 from audit.recorder import record
 
@@ -53,6 +55,11 @@ def create_endpoint(
     validate(url, event_types)
     secret = signing.new_secret()
     with transaction.atomic():
+        # The partner row is locked so that concurrent creations cannot pass the limit together.
+        Partner.objects.select_for_update().filter(pk=partner.pk).first()
+        limit = settings.WEBHOOK_ENDPOINTS_PER_PARTNER
+        if WebhookEndpoint.objects.filter(partner=partner).count() >= limit:
+            raise InvalidEndpoint("url", f"A partner can have at most {limit} webhook endpoints.")
         endpoint = WebhookEndpoint.objects.create(
             partner=partner,
             url=url,
