@@ -202,7 +202,7 @@ def test_a_duplicate_waits_at_most_the_wait_time_then_gets_409(
     assert LoginLink.objects.filter(account=tenant.account).count() == 1
 
 
-def test_the_cost_of_a_key(tenant):
+def test_the_cost_of_a_key(postgres, tenant):
     """Figures for docs/partner-api.md: statements of a first request and of a replay."""
     from django.test.utils import CaptureQueriesContext
 
