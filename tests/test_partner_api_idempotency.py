@@ -68,12 +68,27 @@ def test_keys_are_per_partner(tenant, other_tenant):
     assert response.json()["account_id"] == other_tenant.account.pk
 
 
-def test_an_error_response_is_stored_and_replayed_too(tenant):
-    first = _link(tenant, {"expiry_hours": 500})
-    assert error_of(first) == (400, "VALIDATION_ERROR")
-    again = _link(tenant, {"expiry_hours": 500})
-    assert again.status_code == 400 and again.content == first.content
+def test_an_error_of_the_request_is_stored_and_replayed_too(tenant):
+    first = _link(tenant, {"user_email": "nobody@example.com"})
+    assert error_of(first) == (404, "USER_NOT_FOUND")
+    again = _link(tenant, {"user_email": "nobody@example.com"})
+    assert again.status_code == 404 and again.content == first.content
     assert again["Idempotent-Replayed"] == "true"
+
+
+def test_a_refused_request_is_not_stored_so_it_can_be_fixed(tenant):
+    assert error_of(_link(tenant, {"expiry_hours": 500})) == (400, "VALIDATION_ERROR")
+    assert IdempotencyRecord.objects.count() == 0
+    fixed = _link(tenant, {"expiry_hours": 48})  # the same key, a corrected body
+    assert fixed.status_code == 201 and "Idempotent-Replayed" not in fixed
+
+
+def test_a_limit_refusal_is_not_replayed(tenant):
+    tenant.partner.login_links_per_account_per_hour = 1
+    tenant.partner.save()
+    assert _link(tenant, key="first").status_code == 201
+    assert error_of(_link(tenant, key="second")) == (429, "LOGIN_LINK_LIMIT_EXCEEDED")
+    assert not IdempotencyRecord.objects.filter(key="second").exists()
 
 
 def test_a_server_error_is_not_stored(tenant, monkeypatch):

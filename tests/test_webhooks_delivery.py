@@ -14,7 +14,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from webhooks import delivery, schedule, services, signing
 from webhooks.delivery import Outcome
-from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 from .webhook_receiver import Receiver
 from .webhook_support import TEST_ACTOR, endpoint_for
@@ -139,3 +139,22 @@ def test_a_disabled_endpoint_fails_its_pending_delivery(make, local_targets):
         services.update_endpoint(row.endpoint, actor=TEST_ACTOR, enabled=False)
         assert delivery.attempt(row.pk) == (Outcome.FAILED, None)
     assert receiver.received == []
+
+
+def test_an_endpoint_deleted_during_the_request_ends_the_attempt_quietly(
+    make, local_targets, monkeypatch
+):
+    with Receiver() as receiver:
+        row, _ = _queued(make.partner(), receiver.url)
+        send = delivery._send
+
+        def send_then_delete(claimed):
+            result = send(claimed)
+            # Deleted elsewhere (the admin, the API): another copy of the row.
+            endpoint = WebhookEndpoint.objects.get(pk=claimed.endpoint_id)
+            services.delete_endpoint(endpoint, actor=TEST_ACTOR)
+            return result
+
+        monkeypatch.setattr(delivery, "_send", send_then_delete)
+        assert delivery.attempt(row.pk) == (Outcome.SKIPPED, None)
+    assert len(receiver.received) == 1 and not WebhookDelivery.objects.exists()

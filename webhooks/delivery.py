@@ -14,7 +14,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from audit.actors import Actor
@@ -119,4 +119,9 @@ def attempt(delivery_id: int) -> tuple[Outcome, int | None]:
     except Exception as exc:  # anything unexpected is a failed attempt, not a lost row
         logger.exception("webhook delivery %s crashed", delivery_id)
         result = transport.Result(None, f"error ({type(exc).__name__})")
-    return _record(delivery, result)
+    try:
+        return _record(delivery, result)
+    except DatabaseError:
+        if not WebhookDelivery.objects.filter(pk=delivery.pk).exists():
+            return Outcome.SKIPPED, None  # its endpoint was deleted (with it) meanwhile
+        raise

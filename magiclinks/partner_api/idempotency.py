@@ -1,9 +1,10 @@
 """`Idempotency-Key` on Partner API POSTs, with Stripe's semantics.
 
 The first request with a key runs inside one transaction that also inserts the key's row
-(partner, key, hash of method + path + body); its response (status and body, any status below
-500) is stored on that row before the commit. So either the request's effects and its stored
-response commit together, or neither does (a 5xx or a crash leaves no row: the retry runs anew).
+(partner, key, hash of method + path + body); its response (status and body; not a 400, 429 or
+5xx, see NOT_STORED) is stored on that row before the commit. So either the request's effects
+and its stored response commit together, or neither does (a 5xx or a crash leaves no row: the
+retry runs anew).
 
 A duplicate sent while the first is running blocks on PostgreSQL's unique index (the insert
 waits for the first transaction to end), at most IDEMPOTENCY_WAIT_SECONDS (lock_timeout), then:
@@ -37,6 +38,10 @@ META_KEY = "HTTP_IDEMPOTENCY_KEY"
 KEY_MAX_LENGTH = 255
 _PURPOSE = b"linkgate.partner_api.idempotent-responses"
 _LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
+# As Stripe: a request refused before it ran is not kept, so the client may fix and resend it
+# with the same key: 400 (invalid JSON or field) and 429 (a limit: "try again later" must not be
+# replayed for a day). Every other answer below 500 (201, 404, 409…) is kept and replayed.
+NOT_STORED = frozenset({400, 429})
 
 
 @dataclass
@@ -150,9 +155,10 @@ def begin(request: Request, partner_id: int) -> Claim:
 
 
 def store(claim: Claim, response: HttpResponse) -> None:
-    """Keep `response` on the claimed row (same transaction); a 5xx rolls the request back."""
-    if response.status_code >= 500:
-        transaction.set_rollback(True)  # nothing of a failed request stays, not even the key
+    """Keep `response` on the claimed row (same transaction), unless it is not to be replayed
+    (NOT_STORED, 5xx): then the key's row is rolled back with the request, so a retry runs."""
+    if response.status_code >= 500 or response.status_code in NOT_STORED:
+        transaction.set_rollback(True)  # nothing of this request stays, not even the key
         return
     if hasattr(response, "render"):
         response.render()  # DRF responses render lazily; the stored bytes are the ones sent
