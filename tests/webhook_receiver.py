@@ -1,10 +1,12 @@
 """A real HTTP receiver for the webhook tests: http.server in a thread, on 127.0.0.1.
 
 `Receiver(responses=[500, 500, 200])` answers each POST with the next status (the last one
-repeats); `hang=True` accepts the request and never answers until the receiver is closed.
-Every request is kept: path, headers, raw body.
+repeats); `hang=True` accepts the request and never answers until the receiver is closed;
+`tls=context` serves https with that server context. Every request is kept: path, headers, raw
+body.
 """
 
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +23,7 @@ class Received:
 class Receiver:
     responses: list[int] = field(default_factory=lambda: [200])
     hang: bool = False
+    tls: ssl.SSLContext | None = None
     received: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -49,6 +52,8 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
