@@ -219,6 +219,7 @@ class PartnerApiKeyScope(models.TextChoices):
     ACCOUNTS_WRITE = "accounts:write"
     LINKS_WRITE = "links:write"
     ACTIVITY_READ = "activity:read"
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 ALL_PARTNER_SCOPES = [scope.value for scope in PartnerApiKeyScope]

@@ -40,6 +40,7 @@ KNOWN_EVENTS = [
     "login_link.revoked",
     "login_link.redeemed",
     "login_link.redeem_failed",
+    "login_link.expired",
     "login_link.otp_disabled",
     "login_link.redirect_refused",
     "login_link.fresh_requested",
@@ -54,6 +55,10 @@ KNOWN_EVENTS = [
     "api_key.revoked",
     "service_key.created",
     "service_key.revoked",
+    "webhook.endpoint_created",
+    "webhook.endpoint_updated",
+    "webhook.endpoint_deleted",
+    "webhook.delivery_failed",
 ]
 
 

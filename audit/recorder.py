@@ -3,8 +3,15 @@
 Services call it inside the transaction that makes the change, so an event exists if and only if
 its change was committed. Each committed event also moves its Prometheus counter, if it has
 one (config.metrics.record_event).
+
+Event sinks: an app above audit (webhooks) registers a callable with `add_sink()` in its
+AppConfig.ready(); `record()` calls every sink with the saved event, still inside the caller's
+transaction, so what a sink writes commits or rolls back with the event. audit never imports the
+apps that listen. A sink must be cheap for events it does not care about (see webhooks.sink).
+Events written in bulk from `build()` are not passed to sinks.
 """
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -15,6 +22,15 @@ from config.metrics import record_event
 from . import context
 from .actors import Actor
 from .models import AuditEvent
+
+EventSink = Callable[[AuditEvent], None]
+_sinks: list[EventSink] = []
+
+
+def add_sink(sink: EventSink) -> None:
+    """Call `sink(event)` after every `record()`; registering the same callable twice is a no-op."""
+    if sink not in _sinks:
+        _sinks.append(sink)
 
 
 def build(
@@ -56,4 +72,6 @@ def record(event: str, *, actor: Actor, **refs: Any) -> AuditEvent:
     """
     audit_event = build(event, actor=actor, **refs)
     audit_event.save(force_insert=True)
+    for sink in _sinks:
+        sink(audit_event)
     return audit_event

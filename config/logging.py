@@ -11,10 +11,11 @@ import re
 
 import pythonjsonlogger.json
 
-# 43-character base64url link secrets, prefixed API/service keys, and 6-digit OTP parameters.
+# 43-character base64url link secrets, prefixed API/service keys and webhook secrets, and 6-digit
+# OTP parameters.
 _SECRET_PATTERNS = [
     re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])"),
-    re.compile(r"\b(?:15th|lgsk)_[A-Za-z0-9_-]{20,}"),
+    re.compile(r"\b(?:15th|lgsk|whsec)_[A-Za-z0-9_-]{20,}"),
     re.compile(r"(?i)(token|token_hash|refresh_token|otp)=[^&\s\"']+"),
 ]
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "accounts",
     "magiclinks",
     "supabase_api",
+    "webhooks",
     # CORS for /auth/v1 only (CORS_URLS_REGEX below), as Supabase Auth sends it.
     "corsheaders",
     *env.list("EXTRA_INSTALLED_APPS", default=[]),
@@ -160,6 +161,9 @@ RATE_LIMITS = env.str("RATE_LIMITS", default="{}")
 for _legacy in ratelimits_table.LEGACY_SETTINGS:
     if _legacy in env.ENVIRON:
         globals()[_legacy] = env.int(_legacy)
+# Webhook endpoints per partner: each event is sent to every subscribed endpoint, so this bounds
+# the fan-out a partner can ask of our workers.
+WEBHOOK_ENDPOINTS_PER_PARTNER = env.int("WEBHOOK_ENDPOINTS_PER_PARTNER", default=10)
 
 # --- Celery --------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -193,6 +197,22 @@ CELERY_BEAT_SCHEDULE = {
         # while the workers are down.
         "options": {"expires": env.int("NOTIFICATION_REDISPATCH_INTERVAL_SECONDS", default=60)},
     },
+    # Webhooks: due deliveries whose kick was lost or whose retry is hours away; links that
+    # expired unused (login_link.expired); stored Idempotency-Key responses past 24 h.
+    "redispatch-due-webhooks": {
+        "task": "webhooks.redispatch_due",
+        "schedule": env.int("WEBHOOK_REDISPATCH_INTERVAL_SECONDS", default=30),
+        "options": {"expires": env.int("WEBHOOK_REDISPATCH_INTERVAL_SECONDS", default=30)},
+    },
+    "report-expired-links": {
+        "task": "webhooks.report_expired_links",
+        "schedule": env.int("WEBHOOK_EXPIRY_INTERVAL_SECONDS", default=60),
+        "options": {"expires": env.int("WEBHOOK_EXPIRY_INTERVAL_SECONDS", default=60)},
+    },
+    "purge-idempotency-keys": {
+        "task": "magiclinks.partner_api.purge_idempotency_keys",
+        "schedule": env.int("IDEMPOTENCY_PURGE_INTERVAL_SECONDS", default=3600),
+    },
 }
 # Outbox delivery: attempts per email (the first send included), exponential backoff with full
 # jitter between them (base doubling per attempt, capped), and the age at which a pending row is
@@ -201,6 +221,24 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
 NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=600)
 NOTIFICATION_PENDING_AFTER_SECONDS = env.int("NOTIFICATION_PENDING_AFTER_SECONDS", default=60)
+# Webhooks (docs/webhooks.md): timeout per connect/read, retry schedule (base doubling per attempt,
+# capped; 14 attempts ≈ 26.5 h), retries further off than KICK_MAX are left to the sweeper,
+# rows due for PENDING_AFTER seconds are re-dispatched. SSRF guard: http and private targets are
+# refused unless allowed here (development and tests only).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=14)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
+WEBHOOK_RETRY_KICK_MAX_SECONDS = env.int("WEBHOOK_RETRY_KICK_MAX_SECONDS", default=600)
+WEBHOOK_PENDING_AFTER_SECONDS = env.int("WEBHOOK_PENDING_AFTER_SECONDS", default=30)
+WEBHOOK_EXPIRED_LOOKBACK_SECONDS = env.int("WEBHOOK_EXPIRED_LOOKBACK_SECONDS", default=86400)
+WEBHOOK_SUBSCRIPTION_CACHE_SECONDS = env.int("WEBHOOK_SUBSCRIPTION_CACHE_SECONDS", default=300)
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+# Idempotency-Key on Partner API POSTs: responses kept this long, a duplicate waits this long for
+# the first request to finish before getting 409 IDEMPOTENCY_KEY_IN_PROGRESS.
+IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=86400)
+IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=10.0)
 LINK_PURGE_AFTER_DAYS = env.int("LINK_PURGE_AFTER_DAYS", default=30)
 LINK_PURGE_BATCH_SIZE = env.int("LINK_PURGE_BATCH_SIZE", default=1000)
 

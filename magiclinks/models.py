@@ -285,3 +285,29 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient} ({self.status})"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a Partner API POST sent with an `Idempotency-Key`, kept for
+    IDEMPOTENCY_KEY_TTL_SECONDS (magiclinks.partner_api.idempotency).
+
+    The body is stored encrypted: a login link URL in it is a live secret until it expires.
+    """
+
+    partner = models.ForeignKey("accounts.Partner", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of method, path and body: the same key with another request is refused (422).
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    encrypted_response = models.BinaryField(null=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "key"], name="idempotency_partner_key")
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="idempotency_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}:{self.key}"

@@ -5,8 +5,14 @@ from celery import shared_task
 from .flows.purge import purge_expired_links as purge
 from .notifications.sweeper import redispatch_pending_notifications
 from .notifications.tasks import send_notification
+from .partner_api.idempotency import purge_idempotency_keys
 
-__all__ = ["purge_expired_links", "redispatch_pending_notifications", "send_notification"]
+__all__ = [
+    "purge_expired_links",
+    "purge_idempotency_keys",
+    "redispatch_pending_notifications",
+    "send_notification",
+]
 
 
 @shared_task(name="magiclinks.tasks.purge_expired_links")

@@ -1,8 +1,9 @@
 """The import graph of the project's own code: layers point downwards and modules form no cycle;
 and every flow module has a test file named after it that imports it.
 
-Layers, bottom to top: `audit` ← `ratelimits` ← `accounts` ← `magiclinks` ← `supabase_api`. A
-module may import its own app and the apps below it. The `config` package is beneath them all
+Layers, bottom to top: `audit` ← `ratelimits` ← `accounts` ← `magiclinks` ← {`supabase_api`,
+`webhooks`} (the last two side by side: neither imports the other). A module may import its own
+app and the apps below it. The `config` package is beneath them all
 as far as imports go: apps use its helpers (parsers, log redaction, the HTTP error registry), so
 none of those imports an app; only `config.urls`, the root URLconf, names the apps' URL modules.
 
@@ -17,7 +18,16 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["audit", "ratelimits", "accounts", "magiclinks", "supabase_api"]
+LAYERS = ["audit", "ratelimits", "accounts", "magiclinks", "supabase_api", "webhooks"]
+# Level of each app; apps on the same level may not import each other.
+LEVEL = {
+    "audit": 0,
+    "ratelimits": 1,
+    "accounts": 2,
+    "magiclinks": 3,
+    "supabase_api": 4,
+    "webhooks": 4,
+}
 PACKAGES = ["config", *LAYERS]
 # The root URLconf mounts every app's URLs; it is the top of the graph, not a helper. The
 # settings read the legacy variables of the table of limits (ratelimits.table names them).
@@ -125,8 +135,11 @@ def layering_violations(graph: dict[str, set[str]]) -> list[str]:
             if source_app == "config":
                 if target_app != "config" and module not in CONFIG_MAY_IMPORT_APPS:
                     violations.append(f"{module} → {target} (config helpers import no app)")
-            elif target_app in LAYERS and LAYERS.index(target_app) > LAYERS.index(source_app):
-                violations.append(f"{module} → {target} ({source_app} is below {target_app})")
+            elif target_app in LEVEL and source_app != target_app:
+                if LEVEL[target_app] > LEVEL[source_app]:
+                    violations.append(f"{module} → {target} ({source_app} is below {target_app})")
+                elif LEVEL[target_app] == LEVEL[source_app]:
+                    violations.append(f"{module} → {target} ({source_app} beside {target_app})")
     return violations
 
 
@@ -141,6 +154,14 @@ def test_the_graph_covers_the_project():
     # The limits are counted by one module, below every app that counts them.
     assert "ratelimits.counting" in graph["magiclinks.partner_api.base"]
     assert "ratelimits.counting" in graph["supabase_api.views.verify"]
+    assert "audit.recorder" in graph["webhooks.apps"]
+
+
+def test_apps_side_by_side_do_not_import_each_other():
+    graph = {"webhooks.sink": {"supabase_api.flows.errors"}}
+    assert layering_violations(graph) == [
+        "webhooks.sink → supabase_api.flows.errors (webhooks beside supabase_api)"
+    ]
 
 
 def test_imports_point_down_the_layers():

@@ -36,7 +36,20 @@ def test_schema_contains_only_partner_api_paths(openapi):
         "/v1beta/accounts/{account_id}/login-links",
         "/v1beta/accounts/{account_id}/login-links/{link_id}/revoke",
         "/v1beta/accounts/{account_id}/activity",
+        "/v1beta/webhooks",
+        "/v1beta/webhooks/{webhook_id}",
+        "/v1beta/webhooks/{webhook_id}/test",
+        "/v1beta/webhooks/{webhook_id}/deliveries",
     }
+
+
+def test_every_post_documents_the_idempotency_key(openapi):
+    posts = [item["post"] for item in openapi["paths"].values() if "post" in item]
+    assert len(posts) == 6
+    for post in posts:
+        assert "Idempotency-Key" in [p["name"] for p in post["parameters"] if p["in"] == "header"]
+        assert "IDEMPOTENCY_KEY_REUSED" in str(post["responses"]["422"])
+        assert "IDEMPOTENCY_KEY_IN_PROGRESS" in str(post["responses"]["409"])
 
 
 def test_schema_documents_auth_errors_and_examples(openapi):

@@ -19,8 +19,8 @@ from django.conf import settings
 _PURPOSE = b"linkgate.notifications.outbox"
 
 
-def _fernet_key(secret: str) -> bytes:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_PURPOSE).derive(
+def _fernet_key(secret: str, purpose: bytes = _PURPOSE) -> bytes:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
         secret.encode()
     )
     return base64.urlsafe_b64encode(key)
@@ -40,6 +40,15 @@ def _fernet() -> MultiFernet:
         [Fernet(_fernet_key(key)) for key in keys]
         + [Fernet(_earlier_fernet_key(key)) for key in keys]
     )
+
+
+def fernet_for(purpose: bytes) -> MultiFernet:
+    """The project's Fernet helper for another purpose (webhook secrets, stored API responses):
+    its own HKDF-derived key per purpose label, same rotation through SECRET_KEY_FALLBACKS."""
+    if purpose == _PURPOSE:
+        raise ValueError("the outbox purpose label is reserved for the outbox")
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return MultiFernet([Fernet(_fernet_key(key, purpose)) for key in keys])
 
 
 def seal(secret: str, otp: str | None = None) -> bytes:

@@ -7,6 +7,7 @@ pending rows, not the size of the table. Re-dispatching is safe: delivery is ide
 state, so a row that is in fact still queued is simply skipped by whichever task comes second.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from celery import shared_task
@@ -46,18 +47,29 @@ def stranded(older_than_seconds: int | None = None) -> list[int]:
     return list(stranded_rows(older_than_seconds).values_list("pk", flat=True)[:BATCH_SIZE])
 
 
-def redispatch_pending(older_than_seconds: int | None = None) -> int:
-    """Dispatch every stranded row once; returns how many were handed to the broker."""
+def hand_over(
+    row_ids: list[int], dispatch_one: Callable[[int], bool], touch: Callable[[int], object]
+) -> int:
+    """Dispatch each row until the broker refuses one; `touch` each row handed over, so the next
+    sweep does not queue it again while its message waits. Shared by every outbox's sweeper."""
     sent = 0
-    for notification_id in stranded(older_than_seconds):
-        if not dispatch(notification_id):
+    for row_id in row_ids:
+        if not dispatch_one(row_id):
             break  # broker still down: the next beat run tries again
-        # Touch the row so the next sweep does not queue it again while this message waits.
-        Notification.objects.filter(pk=notification_id, status=NotificationStatus.PENDING).update(
-            updated_at=timezone.now()
-        )
+        touch(row_id)
         sent += 1
     return sent
+
+
+def _touch(notification_id: int) -> None:
+    Notification.objects.filter(pk=notification_id, status=NotificationStatus.PENDING).update(
+        updated_at=timezone.now()
+    )
+
+
+def redispatch_pending(older_than_seconds: int | None = None) -> int:
+    """Dispatch every stranded row once; returns how many were handed to the broker."""
+    return hand_over(stranded(older_than_seconds), dispatch, _touch)
 
 
 @shared_task(name="magiclinks.notifications.redispatch_pending")

@@ -1,10 +1,15 @@
 """The base class of every Partner API view: key auth, scopes, per-key limits, JSON only, and
-the contract's error envelope for every failure.
+the contract's error envelope for every failure, and `Idempotency-Key` on every POST
+(.idempotency: the request runs in one transaction with the key's row, opened after the key was
+authenticated and the limits counted, so a waiting duplicate holds no other lock).
 
 The exception handler is installed here (get_exception_handler), not in REST_FRAMEWORK, because
 the Admin API on the same site answers in Supabase's format.
 """
 
+import contextlib
+
+from django.db import transaction
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -18,7 +23,7 @@ from accounts.permissions import HasPartnerScope
 from config.parsers import JSONParser
 from ratelimits.counting import Hit, count
 
-from . import errors, queries
+from . import errors, idempotency, queries
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -72,8 +77,28 @@ class PartnerApiView(APIView):
     def get_exception_handler(self):
         return errors.exception_handler
 
+    def dispatch(self, request, *args, **kwargs):
+        self._claim: idempotency.Claim | None = None
+        self._scope = contextlib.ExitStack()
+        with self._scope:  # the idempotent request's transaction, when initial() opened one
+            response = super().dispatch(request, *args, **kwargs)
+            if self._claim is not None:
+                idempotency.store(self._claim, response)
+            return response
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.Replay):
+            return exc.response
+        return super().handle_exception(exc)
+
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
+        self._check_media_type(request)
+        if idempotency.requested(request) and hasattr(self, "post"):
+            self._scope.enter_context(transaction.atomic())
+            self._claim = idempotency.begin(request, self.key.partner_id)
+
+    def _check_media_type(self, request: Request) -> None:
         if request.method in BODY_METHODS and hasattr(self, request.method.lower()):
             content_type = request.META.get("CONTENT_TYPE", "")
             has_body = request.META.get("CONTENT_LENGTH", "") not in {"", "0"} or (

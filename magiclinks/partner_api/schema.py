@@ -95,6 +95,19 @@ EXAMPLES: dict[str, OpenApiExample] = {
         "This email address belongs to a person outside this partner's accounts and cannot be "
         "added by the Partner API.",
     ),
+    "WEBHOOK_NOT_FOUND": _example(
+        "No such webhook", "WEBHOOK_NOT_FOUND", "Webhook endpoint not found."
+    ),
+    "IDEMPOTENCY_KEY_REUSED": _example(
+        "Key reused",
+        "IDEMPOTENCY_KEY_REUSED",
+        "This Idempotency-Key was used with a different request.",
+    ),
+    "IDEMPOTENCY_KEY_IN_PROGRESS": _example(
+        "Key in use",
+        "IDEMPOTENCY_KEY_IN_PROGRESS",
+        "A request with this Idempotency-Key is still being processed. Retry shortly.",
+    ),
     "LINK_NOT_ACTIVE": _example(
         "Not active", "LINK_NOT_ACTIVE", "Only an active login link can be revoked."
     ),
@@ -130,7 +143,8 @@ _STATUS_TEXT = {
     401: "Authorization header missing or malformed; key unknown, revoked or expired.",
     403: "The key lacks the scope for this call, or the account is suspended.",
     404: "No such account for this partner (another partner's account is also 404), user or link.",
-    409: "Conflict with existing data.",
+    409: "Conflict with existing data, or a request with the same Idempotency-Key is running.",
+    422: "The Idempotency-Key was used before with a different request.",
     415: "A request body that is not declared as application/json.",
     429: "A rate limit was hit; `Retry-After` says when to retry.",
     500: "Unexpected error (JSON, never a traceback).",
@@ -174,6 +188,46 @@ def forbid_unknown_body_keys(result: dict, generator, request, public) -> dict:
     return result
 
 
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Optional, any unique string (e.g. a UUID). A retry with the same key and "
+    "the same request within 24 hours gets the first response again (header "
+    "`Idempotent-Replayed: true`) and changes nothing; the same key with another request is "
+    "422 IDEMPOTENCY_KEY_REUSED; while the first is still running, 409 "
+    "IDEMPOTENCY_KEY_IN_PROGRESS.",
+}
+_IDEMPOTENCY_ERRORS = {"409": "IDEMPOTENCY_KEY_IN_PROGRESS", "422": "IDEMPOTENCY_KEY_REUSED"}
+
+
+def document_idempotency(result: dict, generator, request, public) -> dict:
+    """Every POST takes an Idempotency-Key (PartnerApiView): the header and its two errors."""
+    for item in result.get("paths", {}).values():
+        operation = item.get("post")
+        if operation is None:
+            continue
+        operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+        for status, code in _IDEMPOTENCY_ERRORS.items():
+            response = operation["responses"].setdefault(
+                status,
+                {
+                    "description": _STATUS_TEXT[int(status)],
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                },
+            )
+            content = response["content"]["application/json"]
+            example = EXAMPLES[code]
+            content.setdefault("examples", {})[example.name.replace(" ", "")] = {
+                "value": example.value,
+                "summary": example.name,
+            }
+    return result
+
+
 # Per-view settings of the schema endpoint (the global SPECTACULAR_SETTINGS stay shared).
 SCHEMA_SETTINGS = {
     "TITLE": "Linkgate Partner API",
@@ -183,6 +237,7 @@ SCHEMA_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "magiclinks.partner_api.schema.forbid_unknown_body_keys",
+        "magiclinks.partner_api.schema.document_idempotency",
     ],
     "ENUM_NAME_OVERRIDES": {
         "AccountStatusEnum": ["onboarding", "active", "suspended"],
@@ -191,5 +246,6 @@ SCHEMA_SETTINGS = {
         "AddableRoleEnum": ["spouse", "additional"],
         "MemberStatusEnum": ["invited", "active"],
         "HealthStatusEnum": ["ok", "degraded"],
+        "WebhookDeliveryStatusEnum": ["pending", "delivered", "failed"],
     },
 }

@@ -7,7 +7,7 @@ magiclinks.partner_api.schema_urls), so the Admin API and the pages never appear
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import errors, schema
+from . import errors, extensions, schema
 from .health import HealthView
 from .views_accounts import AccountDetailView, AccountsView, AccountUsersView
 from .views_activity import ActivityView
@@ -34,6 +34,8 @@ api_patterns = [
         name="partner-revoke-link",
     ),
     path("accounts/<int:account_id>/activity", ActivityView.as_view(), name="partner-activity"),
+    # Routes of the apps above (webhooks), registered in their AppConfig.ready().
+    *extensions.patterns(),
 ]
 
 urlpatterns = [

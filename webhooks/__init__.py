@@ -1,0 +1,1 @@
+"""Signed webhooks for partners: endpoints, an outbox of deliveries, and their delivery."""
