@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from webhooks import backlog, services
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_an_empty_backlog(django_assert_num_queries):
     with django_assert_num_queries(1):
-        assert backlog.stats() == {"pending": 0, "oldest_age_seconds": None}
+        assert backlog.stats() == {"pending": 0, "oldest_age_seconds": 0.0}
 
 
 def test_pending_rows_and_the_oldest_age(make, local_targets):
@@ -29,3 +30,17 @@ def test_pending_rows_and_the_oldest_age(make, local_targets):
     stats = backlog.stats()
     assert stats["pending"] == 2
     assert 7200 <= stats["oldest_age_seconds"] < 7260
+
+
+def test_metrics_shows_the_webhook_backlog(make, local_targets, settings):
+    settings.METRICS_TOKEN = "metrics-token-for-tests-0123456789"
+    endpoint, _ = endpoint_for(make.partner(), "http://127.0.0.1:9/hook")
+    services.send_test(endpoint)
+    text = (
+        Client()
+        .get("/metrics", headers={"Authorization": f"Bearer {settings.METRICS_TOKEN}"})
+        .content.decode()
+    )
+    assert "linkgate_webhooks_pending 1.0" in text
+    assert "linkgate_webhooks_oldest_age_seconds" in text
+    assert 'linkgate_backlog_up{backlog="webhooks"} 1.0' in text
