@@ -126,6 +126,13 @@ def _consume(link: LoginLink, now: datetime, extra_conditions: dict | None = Non
     return Redemption(link=link)
 
 
+# The one lock order of the link engine: account, then person, then links (issue_link takes
+# the first two in one statement, then supersedes). A redemption locks the person (and the
+# account, in the browser) before its consuming UPDATE locks the link; in the opposite order a
+# redemption and an issue for the same person deadlock (tests/test_concurrency_lock_order.py).
+LOCK_PERSON = ("user",)
+
+
 def _lookup(kinds: Iterable[str]):
     # Every entry point of this module serves the Admin API's /auth/v1/verify. Browser
     # password-reset links are recovery links too, but they are redeemed only by
@@ -142,7 +149,9 @@ def redeem_link(link: LoginLink | None, *, now: datetime | None = None) -> Redem
     """Consume a link the caller has already looked up (None: the secret matched nothing).
 
     For callers that need the row before consuming it (the browser page checks its account), so
-    the link is not fetched twice. Joins the caller's transaction without a savepoint.
+    the link is not fetched twice. Joins the caller's transaction without a savepoint. The
+    caller must have locked the link's person (and account) in this transaction (LOCK_PERSON,
+    sign_in.find_link_for_update): see the lock order above.
     """
     now = now or timezone.now()
     with transaction.atomic(savepoint=False):
@@ -156,8 +165,16 @@ def redeem_secret(
 ) -> Redemption:
     """Consume the link whose secret is `secret`, if it is one of `kinds` and still active."""
     parsed = tokens.parse_secret(secret)
-    link = _lookup(kinds).filter(token_digest=tokens.digest(parsed)).first() if parsed else None
-    return redeem_link(link, now=now)
+    with transaction.atomic(savepoint=False):
+        link = (
+            _lookup(kinds)
+            .select_for_update(of=LOCK_PERSON)
+            .filter(token_digest=tokens.digest(parsed))
+            .first()
+            if parsed
+            else None
+        )
+        return redeem_link(link, now=now)
 
 
 def redeem_digest(
@@ -169,10 +186,16 @@ def redeem_digest(
     something this accepts (see magiclinks.tokens).
     """
     parsed = tokens.parse_digest(hashed_token)
-    link = (
-        _lookup(kinds).filter(token_digest=tokens.stored_digest(parsed)).first() if parsed else None
-    )
-    return redeem_link(link, now=now)
+    with transaction.atomic(savepoint=False):
+        link = (
+            _lookup(kinds)
+            .select_for_update(of=LOCK_PERSON)
+            .filter(token_digest=tokens.stored_digest(parsed))
+            .first()
+            if parsed
+            else None
+        )
+        return redeem_link(link, now=now)
 
 
 # The primary key used for "nobody" when an address has no account: the same statements run

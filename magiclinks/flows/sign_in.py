@@ -27,7 +27,7 @@ from audit.recorder import record
 from .. import tokens
 from ..link_urls import is_browser_reset
 from ..models import LinkKind, LoginLink
-from .redeem import record_failure, redeem_link
+from .redeem import LOCK_PERSON, record_failure, redeem_link
 
 # A failure of ours on top of RedeemFailure: the link is fine but its account is suspended.
 ACCOUNT_SUSPENDED = "account_suspended"
@@ -60,9 +60,28 @@ def find_link(secret: object, kinds: Iterable[str]) -> LoginLink | None:
     )
 
 
-def find_reset_link(secret: object) -> LoginLink | None:
+def find_link_for_update(secret: object, kinds: Iterable[str]) -> LoginLink | None:
+    """find_link for a POST about to consume the link: in the same statement it locks the
+    link's account (partner links) and then its person, the engine's lock order (see
+    redeem.LOCK_PERSON); the account's lock also lets a suspension committed meanwhile win."""
+    parsed = tokens.parse_secret(secret)
+    if parsed is None:
+        return None
+    kinds = list(kinds)
+    links = LoginLink.objects.select_related("user", "account", "partner").filter(
+        kind__in=kinds, token_digest=tokens.digest(parsed)
+    )
+    if kinds == [LinkKind.PARTNER_LOGIN]:
+        # Not null: the joins become inner joins, which FOR UPDATE OF may lock.
+        links = links.filter(account__isnull=False, partner__isnull=False)
+        return links.select_for_update(of=("account", *LOCK_PERSON)).first()
+    return links.select_for_update(of=LOCK_PERSON).first()
+
+
+def find_reset_link(secret: object, *, for_update: bool = False) -> LoginLink | None:
     """A browser password-reset link; Admin API recovery links are not ours to show."""
-    link = find_link(secret, [LinkKind.RECOVERY])
+    find = find_link_for_update if for_update else find_link
+    link = find(secret, [LinkKind.RECOVERY])
     return link if link is not None and is_browser_reset(link) else None
 
 
@@ -113,10 +132,10 @@ def sign_in_with_partner_link(request: HttpRequest, secret: object) -> LinkSignI
     """Consume a partner_login link and sign its user in (the POST of the confirmation page)."""
     with transaction.atomic():
         account = None
-        link = find_link(secret, [LinkKind.PARTNER_LOGIN])
-        if link is not None and link.account_id is not None:
-            # Lock the account row: a suspension committed while we redeem must win.
-            account = Account.objects.select_for_update().get(pk=link.account_id)
+        # Locks the account and the person: a suspension committed while we redeem must win.
+        link = find_link_for_update(secret, [LinkKind.PARTNER_LOGIN])
+        if link is not None:
+            account = link.account
             if account.is_suspended and link.is_active:
                 return _refuse_suspended(link)
         # The row fetched above is the one to consume: no second lookup by digest.
@@ -135,7 +154,7 @@ def sign_in_with_reset_link(request: HttpRequest, secret: object) -> LinkSignIn:
     with transaction.atomic():
         # None (unknown, or an Admin API recovery link, which belongs to /auth/v1/verify) is
         # recorded and refused as unknown by redeem_link itself.
-        redemption = redeem_link(find_reset_link(secret))
+        redemption = redeem_link(find_reset_link(secret, for_update=True))
         if not redemption.ok:
             return LinkSignIn(link=redemption.link, failure=redemption.failure.value)
         login(request, redemption.link.user, backend=MODEL_BACKEND)
@@ -180,6 +199,7 @@ __all__ = [
     "ACCOUNT_SUSPENDED",
     "LinkSignIn",
     "find_link",
+    "find_link_for_update",
     "find_reset_link",
     "record_failed_password",
     "sign_in_with_partner_link",
