@@ -6,8 +6,13 @@ its change was committed.
 
 from typing import Any
 
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.sql import UpdateQuery
+
 from . import context
 from .actors import Actor
+from .inserts import row
 from .models import AuditEvent
 
 
@@ -48,3 +53,22 @@ def record(event: str, *, actor: Actor, **refs: Any) -> AuditEvent:
     audit_event = build(event, actor=actor, **refs)
     audit_event.save(force_insert=True)
     return audit_event
+
+
+def update_and_record(queryset: QuerySet, values: dict, event: AuditEvent) -> int:
+    """`queryset.update(**values)` and, if it changed a row, insert `event`: one statement
+    (`WITH changed AS (UPDATE … RETURNING 1) INSERT … SELECT … FROM changed`), so a
+    conditional change and its audit record cost one round trip and stay together. Returns
+    the number of rows updated (for the conditional updates of the hot paths: 0 or 1; the event
+    is inserted once per updated row)."""
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    update_sql, update_params = query.get_compiler(queryset.db).as_sql()
+    insert = row(event)
+    # Names from the models (quoted), every value a parameter.
+    table = connections[queryset.db].ops.quote_name(insert.table)
+    columns, values = insert.column_list(), insert.values_sql()
+    sql = f"WITH changed AS ({update_sql} RETURNING 1) INSERT INTO {table} ({columns}) SELECT {values} FROM changed"  # noqa: S608, E501
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, [*update_params, *insert.params])
+        return cursor.rowcount

@@ -26,7 +26,7 @@ from django.utils import timezone
 from accounts.protection import is_protected
 from audit.actors import Actor
 from audit.models import AuditEvent
-from audit.recorder import build, record
+from audit.recorder import build, update_and_record
 
 from .. import tokens
 from ..models import BROWSER_RESET, LinkStatus, LoginLink, admin_scope
@@ -103,26 +103,30 @@ def _consume(link: LoginLink, now: datetime, extra_conditions: dict | None = Non
         return _fail(link, RedeemFailure.PROTECTED)
     if _user_disabled(link):
         return _fail(link, RedeemFailure.DISABLED)
-    consumed = LoginLink.objects.filter(
-        pk=link.pk,
-        used_at=None,
-        invalidated_at=None,
-        expires_at__gt=now,
-        **(extra_conditions or {}),
-    ).update(used_at=now)
+    # The consuming UPDATE and its audit event are one statement (audit.recorder).
+    consumed = update_and_record(
+        LoginLink.objects.filter(
+            pk=link.pk,
+            used_at=None,
+            invalidated_at=None,
+            expires_at__gt=now,
+            **(extra_conditions or {}),
+        ),
+        {"used_at": now},
+        build(
+            "login_link.redeemed",
+            actor=Actor.user(link.user),
+            partner=link.partner_id,
+            account=link.account_id,
+            user=link.user,
+            link=link,
+            details={"kind": link.kind},
+        ),
+    )
     if not consumed:
         link.refresh_from_db(fields=["used_at", "invalidated_at", "invalidation_reason"])
         return _fail(link, _failure_of(link, now))
     link.used_at = now
-    record(
-        "login_link.redeemed",
-        actor=Actor.user(link.user),
-        partner=link.partner_id,
-        account=link.account_id,
-        user=link.user,
-        link=link,
-        details={"kind": link.kind},
-    )
     return Redemption(link=link)
 
 

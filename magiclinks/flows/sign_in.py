@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import Account, AccountStatus, User, normalize_email_address
 from accounts.redirects import validate_partner_redirect
 from audit.actors import Actor
-from audit.recorder import record
+from audit.recorder import build, record, update_and_record
 
 from .. import tokens
 from ..link_urls import is_browser_reset
@@ -93,19 +93,21 @@ def _refuse_suspended(link: LoginLink) -> LinkSignIn:
 def _activate(account: Account, user: User) -> None:
     """onboarding → active on the first sign-in; conditional, so it happens (and is audited)
     exactly once even when two members sign in at the same moment."""
+    if account.status != AccountStatus.ONBOARDING:
+        return  # read under the row lock (find_link_for_update): nothing to do, no statement
     now = timezone.now()
-    changed = Account.objects.filter(pk=account.pk, status=AccountStatus.ONBOARDING).update(
-        status=AccountStatus.ACTIVE, activated_at=now
-    )
-    if changed:
-        record(
+    update_and_record(  # the conditional UPDATE and its event in one statement
+        Account.objects.filter(pk=account.pk, status=AccountStatus.ONBOARDING),
+        {"status": AccountStatus.ACTIVE, "activated_at": now},
+        build(
             "account.activated",
             actor=Actor.user(user),
             partner=account.partner_id,
             account=account,
             user=user,
             details={"first_sign_in_by": user.email},
-        )
+        ),
+    )
 
 
 def _partner_redirect(link: LoginLink) -> str:

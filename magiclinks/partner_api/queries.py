@@ -17,15 +17,34 @@ def _memberships() -> Prefetch:
 
 
 def partner_account(partner: Partner, account_id: int) -> Account | None:
-    """The partner's account with this id, or None (also for another partner's account)."""
+    """The partner's account with this id, or None (also for another partner's account), with
+    its partner and its memberships (and their users) loaded.
+
+    One statement: the memberships joined to their user, account and partner (every endpoint
+    under /accounts/{id} starts here). An account without members (which the flows never leave
+    behind) falls back to the account's own query."""
     if not 0 < account_id <= MAX_ID:
         return None
-    return (
-        Account.objects.select_related("partner")
-        .prefetch_related(_memberships())
-        .filter(partner=partner, pk=account_id)
-        .first()
+    memberships = list(
+        Membership.objects.select_related("user", "account__partner")
+        .filter(account_id=account_id, account__partner=partner)
+        .order_by("created_at", "pk")
     )
+    if not memberships:
+        return (
+            Account.objects.select_related("partner")
+            .prefetch_related(_memberships())
+            .filter(partner=partner, pk=account_id)
+            .first()
+        )
+    account = memberships[0].account
+    for membership in memberships:
+        membership.account = account  # one instance, as prefetch_related would leave it
+    # What prefetch_related stores: the related manager's queryset with its results filled in.
+    cached = account.memberships.all()
+    cached._result_cache, cached._prefetch_done = memberships, True
+    account._prefetched_objects_cache = {Account.memberships.rel.cache_name: cached}
+    return account
 
 
 def partner_accounts(
