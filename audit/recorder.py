@@ -55,12 +55,21 @@ def record(event: str, *, actor: Actor, **refs: Any) -> AuditEvent:
     return audit_event
 
 
-def update_and_record(queryset: QuerySet, values: dict, event: AuditEvent) -> int:
+def update_and_record(
+    queryset: QuerySet,
+    values: dict,
+    event: AuditEvent,
+    *,
+    also: tuple[tuple[str, list], ...] = (),
+) -> int:
     """`queryset.update(**values)` and, if it changed a row, insert `event`: one statement
     (`WITH changed AS (UPDATE … RETURNING 1) INSERT … SELECT … FROM changed`), so a
     conditional change and its audit record cost one round trip and stay together. Returns
     the number of rows updated (for the conditional updates of the hot paths: 0 or 1; the event
-    is inserted once per updated row)."""
+    is inserted once per updated row).
+
+    `also`: further data-modifying statements (SQL, params) run in the same statement, each
+    written to apply only when a row changed (`… AND EXISTS (SELECT 1 FROM changed)`)."""
     query = queryset.query.chain(UpdateQuery)
     query.add_update_values(values)
     update_sql, update_params = query.get_compiler(queryset.db).as_sql()
@@ -68,7 +77,9 @@ def update_and_record(queryset: QuerySet, values: dict, event: AuditEvent) -> in
     # Names from the models (quoted), every value a parameter.
     table = connections[queryset.db].ops.quote_name(insert.table)
     columns, values = insert.column_list(), insert.values_sql()
-    sql = f"WITH changed AS ({update_sql} RETURNING 1) INSERT INTO {table} ({columns}) SELECT {values} FROM changed"  # noqa: S608, E501
+    more = "".join(f", also_{i} AS ({sql})" for i, (sql, _) in enumerate(also))
+    sql = f"WITH changed AS ({update_sql} RETURNING 1){more} INSERT INTO {table} ({columns}) SELECT {values} FROM changed"  # noqa: S608, E501
+    params = [*update_params, *(p for _, ps in also for p in ps), *insert.params]
     with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, [*update_params, *insert.params])
+        cursor.execute(sql, params)
         return cursor.rowcount

@@ -135,7 +135,11 @@ def main() -> None:
                 print("      ", sql[:160])
         if profiler:
             text = io.StringIO()
-            pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler, stream=text).sort_stats(
+                os.environ.get("PROFILE_SORT", "cumulative")
+            ).print_stats(
+                os.environ.get("PROFILE_FILTER", ""), int(os.environ.get("PROFILE_LINES", "45"))
+            )
             print(text.getvalue())
 
 

@@ -19,10 +19,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.last_login import written_by_sign_in
 from accounts.protection import is_protected
 from audit.actors import Actor
 from audit.models import AuditEvent
@@ -95,8 +96,18 @@ def _fail(
     return Redemption(link=link, failure=failure)
 
 
-def _consume(link: LoginLink, now: datetime, extra_conditions: dict | None = None) -> Redemption:
-    """The atomic conditional UPDATE; records the outcome. Runs inside the caller's atomic."""
+def _consume(
+    link: LoginLink,
+    now: datetime,
+    extra_conditions: dict | None = None,
+    *,
+    signs_in: bool = False,
+) -> Redemption:
+    """The atomic conditional UPDATE; records the outcome. Runs inside the caller's atomic.
+
+    `signs_in`: the caller starts a browser session (django.contrib.auth.login) next; the same
+    statement stores the person's last_login (their row is locked already), and login() does not
+    write it again (accounts.last_login)."""
     if is_protected(link.user):
         # Security: the browser session a link starts is the session /admin/ uses, and an
         # Admin API session could change the password; neither may be had through a link.
@@ -122,11 +133,14 @@ def _consume(link: LoginLink, now: datetime, extra_conditions: dict | None = Non
             link=link,
             details={"kind": link.kind},
         ),
+        also=((_last_login_sql(), [now, link.user_id]),) if signs_in else (),
     )
     if not consumed:
         link.refresh_from_db(fields=["used_at", "invalidated_at", "invalidation_reason"])
         return _fail(link, _failure_of(link, now))
     link.used_at = now
+    if signs_in:
+        written_by_sign_in(link.user, now)
     return Redemption(link=link)
 
 
@@ -149,7 +163,16 @@ def _lookup(kinds: Iterable[str]):
     )
 
 
-def redeem_link(link: LoginLink | None, *, now: datetime | None = None) -> Redemption:
+def _last_login_sql() -> str:
+    table = connection.ops.quote_name(get_user_model()._meta.db_table)
+    return (
+        f'UPDATE {table} SET "last_login" = %s WHERE "id" = %s AND EXISTS (SELECT 1 FROM changed)'  # noqa: S608
+    )
+
+
+def redeem_link(
+    link: LoginLink | None, *, now: datetime | None = None, signs_in: bool = False
+) -> Redemption:
     """Consume a link the caller has already looked up (None: the secret matched nothing).
 
     For callers that need the row before consuming it (the browser page checks its account), so
@@ -161,7 +184,7 @@ def redeem_link(link: LoginLink | None, *, now: datetime | None = None) -> Redem
     with transaction.atomic(savepoint=False):
         if link is None:
             return _fail(None, RedeemFailure.UNKNOWN)
-        return _consume(link, now)
+        return _consume(link, now, signs_in=signs_in)
 
 
 def redeem_secret(

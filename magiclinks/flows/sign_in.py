@@ -141,7 +141,7 @@ def sign_in_with_partner_link(request: HttpRequest, secret: object) -> LinkSignI
             if account.is_suspended and link.is_active:
                 return _refuse_suspended(link)
         # The row fetched above is the one to consume: no second lookup by digest.
-        redemption = redeem_link(link)
+        redemption = redeem_link(link, signs_in=True)
         if not redemption.ok:
             return LinkSignIn(link=redemption.link, failure=redemption.failure.value)
         link = redemption.link
@@ -156,7 +156,7 @@ def sign_in_with_reset_link(request: HttpRequest, secret: object) -> LinkSignIn:
     with transaction.atomic():
         # None (unknown, or an Admin API recovery link, which belongs to /auth/v1/verify) is
         # recorded and refused as unknown by redeem_link itself.
-        redemption = redeem_link(find_reset_link(secret, for_update=True))
+        redemption = redeem_link(find_reset_link(secret, for_update=True), signs_in=True)
         if not redemption.ok:
             return LinkSignIn(link=redemption.link, failure=redemption.failure.value)
         login(request, redemption.link.user, backend=MODEL_BACKEND)
