@@ -55,12 +55,18 @@ def record(event: str, *, actor: Actor, **refs: Any) -> AuditEvent:
     return audit_event
 
 
+def _update_sql(queryset: QuerySet, values: dict) -> tuple[str, tuple]:
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    return query.get_compiler(queryset.db).as_sql()
+
+
 def update_and_record(
     queryset: QuerySet,
     values: dict,
     event: AuditEvent,
     *,
-    also: tuple[tuple[str, list], ...] = (),
+    also: tuple[tuple[QuerySet, dict], ...] = (),
 ) -> int:
     """`queryset.update(**values)` and, if it changed a row, insert `event`: one statement
     (`WITH changed AS (UPDATE … RETURNING 1) INSERT … SELECT … FROM changed`), so a
@@ -68,18 +74,32 @@ def update_and_record(
     the number of rows updated (for the conditional updates of the hot paths: 0 or 1; the event
     is inserted once per updated row).
 
-    `also`: further data-modifying statements (SQL, params) run in the same statement, each
-    written to apply only when a row changed (`… AND EXISTS (SELECT 1 FROM changed)`)."""
-    query = queryset.query.chain(UpdateQuery)
-    query.add_update_values(values)
-    update_sql, update_params = query.get_compiler(queryset.db).as_sql()
+    `also`: further updates (a filtered queryset, values), run in the same statement and only
+    when a row changed. Databases without data-modifying CTEs (SQLite, the zero-setup mode) get the same
+    effect in separate statements."""
+    db = connections[queryset.db]
+    if db.vendor != "postgresql":
+        changed = queryset.update(**values)
+        if changed:
+            for other, other_values in also:
+                other.update(**other_values)
+            for _ in range(changed):
+                event.pk = None
+                event.save(force_insert=True, using=queryset.db)
+        return changed
+    update_sql, params = _update_sql(queryset, values)
+    params = list(params)
+    more = ""
+    for index, (other, other_values) in enumerate(also):
+        other_sql, other_params = _update_sql(other, other_values)
+        # Only when the first UPDATE changed a row (the CTEs share one snapshot).
+        more += f", also_{index} AS ({other_sql} AND EXISTS (SELECT 1 FROM changed))"  # noqa: S608
+        params += other_params
     insert = row(event)
     # Names from the models (quoted), every value a parameter.
-    table = connections[queryset.db].ops.quote_name(insert.table)
-    columns, values = insert.column_list(), insert.values_sql()
-    more = "".join(f", also_{i} AS ({sql})" for i, (sql, _) in enumerate(also))
-    sql = f"WITH changed AS ({update_sql} RETURNING 1){more} INSERT INTO {table} ({columns}) SELECT {values} FROM changed"  # noqa: S608, E501
-    params = [*update_params, *(p for _, ps in also for p in ps), *insert.params]
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
+    table = db.ops.quote_name(insert.table)
+    columns, values_sql = insert.column_list(), insert.values_sql()
+    sql = f"WITH changed AS ({update_sql} RETURNING 1){more} INSERT INTO {table} ({columns}) SELECT {values_sql} FROM changed"  # noqa: S608, E501
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, *insert.params])
         return cursor.rowcount

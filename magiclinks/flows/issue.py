@@ -7,6 +7,7 @@ Both happen in one transaction, under a lock on the user's row, so two simultane
 the same person cannot both leave an active link behind.
 """
 
+import copy
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import AccountStatus
+from accounts.models import Account, AccountStatus
 from audit.actors import Actor
 from audit.inserts import row
 from audit.models import AuditEvent
@@ -74,6 +75,12 @@ def _lock(user: Any, account: Any, *, recheck_suspension: bool) -> None:
     """Lock the person's row (and the account's, first, when there is one): the one lock order
     of the link engine is account, then person, then links (see docs/performance.md), so an
     issue and a redemption for the same person cannot deadlock. One statement for both rows."""
+    if connection.vendor != "postgresql":
+        # SQLite (the zero-setup mode) has no row locks: its IMMEDIATE transactions take the
+        # database's write lock up front, which serialises issues as the row locks do.
+        if recheck_suspension and Account.objects.get(pk=account.pk).is_suspended:
+            raise AccountSuspended()
+        return
     with connection.cursor() as cursor:
         if account is None:
             cursor.execute('SELECT 1 FROM "accounts_user" WHERE "id" = %s FOR UPDATE', [user.pk])
@@ -89,9 +96,39 @@ def _lock(user: Any, account: Any, *, recheck_suspension: bool) -> None:
         raise AccountSuspended()
 
 
+def _insert_portably(
+    link: LoginLink, generated: AuditEvent, invalidated: AuditEvent, replaces
+) -> int:
+    """What _ISSUE_SQL does, statement by statement, for databases without data-modifying CTEs
+    (SQLite, the zero-setup mode)."""
+    superseded = list(
+        LoginLink.objects.filter(
+            user_id=link.user_id,
+            scope__in=replaces,
+            used_at=None,
+            invalidated_at=None,
+            expires_at__gt=link.created_at,
+        ).values_list("pk", flat=True)
+    )
+    LoginLink.objects.filter(pk__in=superseded).update(
+        invalidated_at=link.created_at, invalidation_reason=InvalidationReason.SUPERSEDED
+    )
+    link.save(force_insert=True)
+    generated.details["previous_links_invalidated"] = len(superseded)
+    events = [generated]
+    for pk in superseded:
+        event = copy.copy(invalidated)
+        event.link_id = pk
+        events.append(event)
+    AuditEvent.objects.bulk_create(events)
+    return len(superseded)
+
+
 def _insert(link: LoginLink, generated: AuditEvent, invalidated: AuditEvent, replaces) -> int:
     """Supersede, insert the link and the events (see _ISSUE_SQL); returns how many were
     superseded."""
+    if connection.vendor != "postgresql":
+        return _insert_portably(link, generated, invalidated, replaces)
     link_row, generated_row, invalidated_row = row(link), row(generated), row(invalidated)
     quote = connection.ops.quote_name
     invalidated_values = ", ".join(

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -133,7 +133,11 @@ def _consume(
             link=link,
             details={"kind": link.kind},
         ),
-        also=((_last_login_sql(), [now, link.user_id]),) if signs_in else (),
+        also=(
+            ((get_user_model().objects.filter(pk=link.user_id), {"last_login": now}),)
+            if signs_in
+            else ()
+        ),
     )
     if not consumed:
         link.refresh_from_db(fields=["used_at", "invalidated_at", "invalidation_reason"])
@@ -160,13 +164,6 @@ def _lookup(kinds: Iterable[str]):
         LoginLink.objects.select_related("user", "account", "partner")
         .filter(kind__in=kinds)
         .exclude(BROWSER_RESET)
-    )
-
-
-def _last_login_sql() -> str:
-    table = connection.ops.quote_name(get_user_model()._meta.db_table)
-    return (
-        f'UPDATE {table} SET "last_login" = %s WHERE "id" = %s AND EXISTS (SELECT 1 FROM changed)'  # noqa: S608
     )
 
 
