@@ -75,8 +75,8 @@ def update_and_record(
     is inserted once per updated row).
 
     `also`: further updates (a filtered queryset, values), run in the same statement and only
-    when a row changed. Databases without data-modifying CTEs (SQLite, the zero-setup mode) get the same
-    effect in separate statements."""
+    when a row changed. Databases without data-modifying CTEs (SQLite, the zero-setup mode)
+    get the same effect in separate statements."""
     db = connections[queryset.db]
     if db.vendor != "postgresql":
         changed = queryset.update(**values)
