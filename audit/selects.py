@@ -20,10 +20,28 @@ def _fields(model: type[Model]) -> tuple:
     return tuple(model._meta.concrete_fields)
 
 
+@cache
+def _converters(model: type[Model], vendor: str) -> tuple:
+    # What SQLCompiler.get_converters finds for each selected column: the backend's (SQLite
+    # parses dates, UUIDs, booleans) and the field's own (JSON).
+    out = []
+    for index, field in enumerate(_fields(model)):
+        col = field.get_col(model._meta.db_table)
+        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if found:
+            out.append((index, col, tuple(found)))
+    return tuple(out)
+
+
 def columns(model: type[Model], alias: str) -> str:
     """`alias."col", …` for every concrete field of `model`, in the order `instances` reads."""
     quote = connection.ops.quote_name
     return ", ".join(f"{alias}.{quote(field.column)}" for field in _fields(model))
+
+
+def param(model: type[Model], field_name: str, value: object) -> object:
+    """`value` as the database takes it for `model.field_name` (a UUID is text on SQLite)."""
+    return model._meta.get_field(field_name).get_db_prep_value(value, connection)
 
 
 def instances(models: tuple[type[Model], ...], row: tuple) -> list[Model]:
@@ -33,8 +51,8 @@ def instances(models: tuple[type[Model], ...], row: tuple) -> list[Model]:
         fields = _fields(model)
         values = list(row[start : start + len(fields)])
         start += len(fields)
-        for index, field in enumerate(fields):
-            for converter in field.get_db_converters(connection):
-                values[index] = converter(values[index], field, connection)
+        for index, col, converters in _converters(model, connection.vendor):
+            for converter in converters:
+                values[index] = converter(values[index], col, connection)
         out.append(model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values))
     return out

@@ -13,21 +13,23 @@ link preview that fetches the URL consumes nothing.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from django.contrib.auth import login, logout
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import Account, AccountStatus, User, normalize_email_address
+from accounts.models import Account, AccountStatus, Partner, User, normalize_email_address
 from accounts.redirects import validate_partner_redirect
+from audit import selects
 from audit.actors import Actor
 from audit.recorder import build, record, update_and_record
 
 from .. import tokens
 from ..link_urls import is_browser_reset
 from ..models import LinkKind, LoginLink
-from .redeem import LOCK_PERSON, record_failure, redeem_link
+from .redeem import record_failure, redeem_link
 
 # A failure of ours on top of RedeemFailure: the link is fine but its account is suspended.
 ACCOUNT_SUSPENDED = "account_suspended"
@@ -60,28 +62,57 @@ def find_link(secret: object, kinds: Iterable[str]) -> LoginLink | None:
     )
 
 
-def find_link_for_update(secret: object, kinds: Iterable[str]) -> LoginLink | None:
-    """find_link for a POST about to consume the link: in the same statement it locks the
-    link's account (partner links) and then its person, the engine's lock order (see
+@cache
+def _for_update_sql(with_account: bool) -> str:
+    # Written once per process (audit.selects): the select_related query of the same shape
+    # costs more to compile than to run. Row locks in the engine's order: account, then person.
+    quote = connection.ops.quote_name
+    link_t, user_t = quote(LoginLink._meta.db_table), quote(User._meta.db_table)
+    account_t, partner_t = quote(Account._meta.db_table), quote(Partner._meta.db_table)
+    lock = connection.features.has_select_for_update_of  # SQLite: no row locks (IMMEDIATE)
+    if with_account:
+        return (
+            f"SELECT {selects.columns(LoginLink, 'l')}, {selects.columns(User, 'u')},"  # noqa: S608
+            f" {selects.columns(Account, 'a')}, {selects.columns(Partner, 'p')}"
+            f" FROM {link_t} l JOIN {account_t} a ON a.id = l.account_id"
+            f" JOIN {user_t} u ON u.id = l.user_id JOIN {partner_t} p ON p.id = l.partner_id"
+            " WHERE l.token_digest = %s AND l.kind = %s" + (" FOR UPDATE OF a, u" if lock else "")
+        )
+    return (
+        f"SELECT {selects.columns(LoginLink, 'l')}, {selects.columns(User, 'u')}"  # noqa: S608
+        f" FROM {link_t} l JOIN {user_t} u ON u.id = l.user_id"
+        " WHERE l.token_digest = %s AND l.kind = %s" + (" FOR UPDATE OF u" if lock else "")
+    )
+
+
+def find_link_for_update(secret: object, kind: str) -> LoginLink | None:
+    """find_link for a POST about to consume the link (one `kind`): in the same statement it
+    locks the link's account (partner links) and then its person, the engine's lock order (see
     redeem.LOCK_PERSON); the account's lock also lets a suspension committed meanwhile win."""
     parsed = tokens.parse_secret(secret)
     if parsed is None:
         return None
-    kinds = list(kinds)
-    links = LoginLink.objects.select_related("user", "account", "partner").filter(
-        kind__in=kinds, token_digest=tokens.digest(parsed)
-    )
-    if kinds == [LinkKind.PARTNER_LOGIN]:
-        # Not null: the joins become inner joins, which FOR UPDATE OF may lock.
-        links = links.filter(account__isnull=False, partner__isnull=False)
-        return links.select_for_update(of=("account", *LOCK_PERSON)).first()
-    return links.select_for_update(of=LOCK_PERSON).first()
+    with_account = kind == LinkKind.PARTNER_LOGIN
+    with connection.cursor() as cursor:
+        cursor.execute(_for_update_sql(with_account), [tokens.digest(parsed), kind])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if with_account:
+        link, user, account, partner = selects.instances((LoginLink, User, Account, Partner), row)
+        link.account, link.partner = account, partner
+    else:
+        link, user = selects.instances((LoginLink, User), row)
+    link.user = user
+    return link
 
 
 def find_reset_link(secret: object, *, for_update: bool = False) -> LoginLink | None:
     """A browser password-reset link; Admin API recovery links are not ours to show."""
-    find = find_link_for_update if for_update else find_link
-    link = find(secret, [LinkKind.RECOVERY])
+    if for_update:
+        link = find_link_for_update(secret, LinkKind.RECOVERY)
+    else:
+        link = find_link(secret, [LinkKind.RECOVERY])
     return link if link is not None and is_browser_reset(link) else None
 
 
@@ -135,7 +166,7 @@ def sign_in_with_partner_link(request: HttpRequest, secret: object) -> LinkSignI
     with transaction.atomic():
         account = None
         # Locks the account and the person: a suspension committed while we redeem must win.
-        link = find_link_for_update(secret, [LinkKind.PARTNER_LOGIN])
+        link = find_link_for_update(secret, LinkKind.PARTNER_LOGIN)
         if link is not None:
             account = link.account
             if account.is_suspended and link.is_active:
