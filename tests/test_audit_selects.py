@@ -13,7 +13,7 @@ def test_instances_equal_what_the_orm_loads(make):
     partner = make.partner(domains=["a.example", "b.example"])
     account = make.account(partner)
     sql = (
-        f"SELECT {selects.columns(Account, 'a')}, {selects.columns(Partner, 'p')}"  # noqa: S608
+        f"SELECT {selects.columns(Account, 'a')}, {selects.columns(Partner, 'p')}"
         f" FROM {Account._meta.db_table} a JOIN {Partner._meta.db_table} p"
         " ON p.id = a.partner_id WHERE a.id = %s"
     )
