@@ -67,6 +67,7 @@ def update_and_record(
     event: AuditEvent,
     *,
     also: tuple[tuple[QuerySet, dict], ...] = (),
+    from_rows: dict[str, str] | None = None,
 ) -> int:
     """`queryset.update(**values)` and, if it changed a row, insert `event`: one statement
     (`WITH changed AS (UPDATE … RETURNING 1) INSERT … SELECT … FROM changed`), so a
@@ -76,17 +77,15 @@ def update_and_record(
 
     `also`: further updates (a filtered queryset, values), run in the same statement and only
     when a row changed. Databases without data-modifying CTEs (SQLite, the zero-setup mode)
-    get the same effect in separate statements."""
+    get the same effect in separate statements.
+
+    `from_rows`: event attribute → column of the updated row (RETURNING), for events that name
+    each updated row (one event per row, e.g. {"link_id": "id", "account_id": "account_id"});
+    the primary key must be among the columns."""
     db = connections[queryset.db]
     if db.vendor != "postgresql":
-        changed = queryset.update(**values)
-        if changed:
-            for other, other_values in also:
-                other.update(**other_values)
-            for _ in range(changed):
-                event.pk = None
-                event.save(force_insert=True, using=queryset.db)
-        return changed
+        return _update_and_record_portably(queryset, values, event, also, from_rows or {})
+    returning = ", ".join(db.ops.quote_name(column) for column in (from_rows or {}).values())
     update_sql, params = _update_sql(queryset, values)
     params = list(params)
     more = ""
@@ -96,10 +95,42 @@ def update_and_record(
         more += f", also_{index} AS ({other_sql} AND EXISTS (SELECT 1 FROM changed))"  # noqa: S608
         params += other_params
     insert = row(event)
+    per_row = {
+        insert.columns.index(event._meta.get_field(a).column): c
+        for a, c in (from_rows or {}).items()
+    }
+    values_sql = ", ".join(
+        f"changed.{db.ops.quote_name(per_row[i])}" if i in per_row else "%s"
+        for i in range(len(insert.columns))
+    )
+    insert_params = [p for i, p in enumerate(insert.params) if i not in per_row]
     # Names from the models (quoted), every value a parameter.
     table = db.ops.quote_name(insert.table)
-    columns, values_sql = insert.column_list(), insert.values_sql()
-    sql = f"WITH changed AS ({update_sql} RETURNING 1){more} INSERT INTO {table} ({columns}) SELECT {values_sql} FROM changed"  # noqa: S608, E501
+    sql = f"WITH changed AS ({update_sql} RETURNING {returning or 1}){more} INSERT INTO {table} ({insert.column_list()}) SELECT {values_sql} FROM changed"  # noqa: S608, E501
     with db.cursor() as cursor:
-        cursor.execute(sql, [*params, *insert.params])
+        cursor.execute(sql, [*params, *insert_params])
         return cursor.rowcount
+
+
+def _update_and_record_portably(queryset, values, event, also, from_rows) -> int:
+    """update_and_record in separate statements (SQLite)."""
+    if from_rows:
+        pk = queryset.model._meta.pk.attname
+        rows = list(queryset.values(*from_rows.values()))
+        changed = queryset.model.objects.filter(pk__in=[r[pk] for r in rows]).update(**values)
+    else:
+        rows, changed = [], queryset.update(**values)
+    if changed:
+        for other, other_values in also:
+            other.update(**other_values)
+        events = []
+        for index in range(changed):
+            copy_ = AuditEvent(
+                **{f.attname: getattr(event, f.attname) for f in event._meta.concrete_fields}
+            )
+            copy_.pk = None
+            for attribute, column in from_rows.items():
+                setattr(copy_, attribute, rows[index][column])
+            events.append(copy_)
+        AuditEvent.objects.using(queryset.db).bulk_create(events)
+    return changed

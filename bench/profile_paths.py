@@ -112,7 +112,7 @@ def main() -> None:
         replay(client, run.requests_for(scenario, data, args.warmup))
         requests = run.requests_for(scenario, data, args.requests, offset=args.warmup)
         counts = Counts()
-        profiler = cProfile.Profile() if scenario in args.cprofile else None
+        profiler = cProfile.Profile(time.process_time) if scenario in args.cprofile else None
         with _instrument(counts), count_redis() as sent:
             started = time.process_time()
             if profiler:

@@ -19,7 +19,7 @@ from accounts.models import Account, AccountStatus
 from audit.actors import Actor
 from audit.inserts import row
 from audit.models import AuditEvent
-from audit.recorder import build
+from audit.recorder import build, update_and_record
 
 from .. import tokens
 from ..models import (
@@ -265,33 +265,26 @@ def invalidate_open_links(
 
     `details` are added to each `login_link.invalidated` event (after the reason)."""
     now = timezone.now()
+    open_links = LoginLink.objects.filter(
+        user=user, used_at=None, invalidated_at=None, expires_at__gt=now
+    )
+    if scopes is not None:
+        open_links = open_links.filter(scope__in=scopes)
+    if exclude is not None:
+        open_links = open_links.exclude(pk=getattr(exclude, "pk", exclude))
     with transaction.atomic(savepoint=False):
-        open_links = LoginLink.objects.filter(
-            user=user, used_at=None, invalidated_at=None, expires_at__gt=now
-        )
-        if scopes is not None:
-            open_links = open_links.filter(scope__in=scopes)
-        if exclude is not None:
-            open_links = open_links.exclude(pk=getattr(exclude, "pk", exclude))
-        rows = list(open_links.values_list("pk", "account_id", "partner_id"))
-        if not rows:
-            return 0
-        LoginLink.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
-            invalidated_at=now, invalidation_reason=reason
-        )
-        AuditEvent.objects.bulk_create(
+        # One statement: the UPDATE and one event per link it invalidated (audit.recorder).
+        return update_and_record(
+            open_links,
+            {"invalidated_at": now, "invalidation_reason": reason},
             build(
                 "login_link.invalidated",
                 actor=actor,
-                partner=partner_id,
-                account=account_id,
                 user=user,
-                link=pk,
                 details={"reason": reason, **(details or {})},
-            )
-            for pk, account_id, partner_id in rows
+            ),
+            from_rows={"link_id": "id", "account_id": "account_id", "partner_id": "partner_id"},
         )
-    return len(rows)
 
 
 __all__ = ["IssuedLink", "invalidate_open_links", "issue_link"]
