@@ -10,6 +10,7 @@ the models inserted this way have no receivers.
 """
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import connection
 from django.db.models import AutoField, BigAutoField, Model, SmallAutoField
@@ -22,30 +23,47 @@ class Row:
     """`INSERT INTO {table} ({columns}) VALUES ({placeholders})` with `params`."""
 
     table: str
-    columns: list[str]
+    columns: tuple[str, ...]
     params: list
 
     def column_list(self) -> str:
-        return ", ".join(connection.ops.quote_name(column) for column in self.columns)
+        return _column_list(self.table, self.columns)
 
     def values_sql(self) -> str:
         return ", ".join(["%s"] * len(self.columns))
 
     def insert_sql(self) -> str:
-        # Table and column names come from the model, quoted; every value is a parameter.
-        table = connection.ops.quote_name(self.table)
-        return f"INSERT INTO {table} ({self.column_list()}) VALUES ({self.values_sql()})"  # noqa: S608
+        return _insert_sql(self.table, self.columns)
+
+
+@cache
+def _column_list(table: str, columns: tuple[str, ...]) -> str:
+    return ", ".join(connection.ops.quote_name(column) for column in columns)
+
+
+@cache
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    # Table and column names come from the model, quoted; every value is a parameter.
+    values = ", ".join(["%s"] * len(columns))
+    quoted = connection.ops.quote_name(table)
+    return f"INSERT INTO {quoted} ({_column_list(table, columns)}) VALUES ({values})"  # noqa: S608
+
+
+@cache
+def _fields(model: type[Model]) -> tuple:
+    """The columns an INSERT names, once per model (auto primary keys left to the database)."""
+    return tuple(
+        field
+        for field in model._meta.local_concrete_fields
+        if not isinstance(field, _AUTO) and not getattr(field, "generated", False)
+    )
 
 
 def row(obj: Model) -> Row:
     """The INSERT of `obj` as the ORM would send it (auto primary keys left to the database)."""
-    fields = [
-        field
-        for field in obj._meta.local_concrete_fields
-        if not isinstance(field, _AUTO) and not getattr(field, "generated", False)
-    ]
+    fields = _fields(type(obj))
     return Row(
         table=obj._meta.db_table,
-        columns=[field.column for field in fields],
+        columns=tuple(field.column for field in fields),
         params=[field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields],
     )

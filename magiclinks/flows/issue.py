@@ -10,6 +10,7 @@ the same person cannot both leave an active link behind.
 import copy
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
 from audit.actors import Actor
-from audit.inserts import row
+from audit.inserts import Row, row
 from audit.models import AuditEvent
 from audit.recorder import build, update_and_record
 
@@ -124,34 +125,36 @@ def _insert_portably(
     return len(superseded)
 
 
+@cache
+def _issue_sql(link_table: str, link_columns: tuple, event_table: str, event_columns: tuple) -> str:
+    """_ISSUE_SQL for these columns, written once per process."""
+    quote = connection.ops.quote_name
+    link_sql = Row(link_table, link_columns, []).insert_sql()
+    event_list = Row(event_table, event_columns, []).column_list()
+    count_json = "jsonb_set(%s, '{previous_links_invalidated}', "
+    count_json += "to_jsonb((SELECT count(*) FROM superseded)))"
+    return _ISSUE_SQL.format(
+        links=quote(link_table),
+        events=quote(event_table),
+        link_insert=link_sql,
+        event_columns=event_list,
+        invalidated_values=", ".join(
+            'superseded."id"' if column == "link_id" else "%s" for column in event_columns
+        ),
+        generated_values=", ".join(
+            count_json if column == "details" else "%s" for column in event_columns
+        ),
+    )
+
+
 def _insert(link: LoginLink, generated: AuditEvent, invalidated: AuditEvent, replaces) -> int:
     """Supersede, insert the link and the events (see _ISSUE_SQL); returns how many were
     superseded."""
     if connection.vendor != "postgresql":
         return _insert_portably(link, generated, invalidated, replaces)
     link_row, generated_row, invalidated_row = row(link), row(generated), row(invalidated)
-    quote = connection.ops.quote_name
-    invalidated_values = ", ".join(
-        'superseded."id"' if column == "link_id" else "%s" for column in invalidated_row.columns
-    )
-    invalidated_params = [
-        value
-        for column, value in zip(invalidated_row.columns, invalidated_row.params, strict=True)
-        if column != "link_id"
-    ]
-    count_json = "jsonb_set(%s, '{previous_links_invalidated}', "
-    count_json += "to_jsonb((SELECT count(*) FROM superseded)))"
-    generated_values = ", ".join(
-        count_json if column == "details" else "%s" for column in generated_row.columns
-    )
-    sql = _ISSUE_SQL.format(
-        links=quote(LoginLink._meta.db_table),
-        events=quote(AuditEvent._meta.db_table),
-        link_insert=link_row.insert_sql(),
-        event_columns=generated_row.column_list(),
-        invalidated_values=invalidated_values,
-        generated_values=generated_values,
-    )
+    link_id_at = invalidated_row.columns.index("link_id")
+    sql = _issue_sql(link_row.table, link_row.columns, generated_row.table, generated_row.columns)
     params = [
         link.created_at,
         InvalidationReason.SUPERSEDED,
@@ -159,7 +162,8 @@ def _insert(link: LoginLink, generated: AuditEvent, invalidated: AuditEvent, rep
         list(replaces),
         link.created_at,
         *link_row.params,
-        *invalidated_params,
+        *invalidated_row.params[:link_id_at],
+        *invalidated_row.params[link_id_at + 1 :],
         *generated_row.params,
     ]
     with connection.cursor() as cursor:
