@@ -7,7 +7,6 @@ Both happen in one transaction, under a lock on the user's row, so two simultane
 the same person cannot both leave an active link behind.
 """
 
-import copy
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -102,27 +101,22 @@ def _insert_portably(
 ) -> int:
     """What _ISSUE_SQL does, statement by statement, for databases without data-modifying CTEs
     (SQLite, the zero-setup mode)."""
-    superseded = list(
+    superseded = update_and_record(
         LoginLink.objects.filter(
             user_id=link.user_id,
             scope__in=replaces,
             used_at=None,
             invalidated_at=None,
             expires_at__gt=link.created_at,
-        ).values_list("pk", flat=True)
-    )
-    LoginLink.objects.filter(pk__in=superseded).update(
-        invalidated_at=link.created_at, invalidation_reason=InvalidationReason.SUPERSEDED
+        ),
+        {"invalidated_at": link.created_at, "invalidation_reason": InvalidationReason.SUPERSEDED},
+        invalidated,
+        from_rows={"link_id": "id"},
     )
     link.save(force_insert=True)
-    generated.details["previous_links_invalidated"] = len(superseded)
-    events = [generated]
-    for pk in superseded:
-        event = copy.copy(invalidated)
-        event.link_id = pk
-        events.append(event)
-    AuditEvent.objects.bulk_create(events)
-    return len(superseded)
+    generated.details["previous_links_invalidated"] = superseded
+    generated.save(force_insert=True)
+    return superseded
 
 
 @cache

@@ -184,21 +184,29 @@ def redeem_link(
         return _consume(link, now, signs_in=signs_in)
 
 
+def _redeem_stored(
+    stored_digest: str | None, kinds: Iterable[str], now: datetime | None
+) -> Redemption:
+    """Look the link up by its stored digest, locking its person (LOCK_PERSON), and consume it;
+    None (a malformed value) is "unknown" without a query."""
+    with transaction.atomic(savepoint=False):
+        link = (
+            _lookup(kinds)
+            .select_for_update(of=LOCK_PERSON)
+            .filter(token_digest=stored_digest)
+            .first()
+            if stored_digest
+            else None
+        )
+        return redeem_link(link, now=now)
+
+
 def redeem_secret(
     secret: object, *, kinds: Iterable[str], now: datetime | None = None
 ) -> Redemption:
     """Consume the link whose secret is `secret`, if it is one of `kinds` and still active."""
     parsed = tokens.parse_secret(secret)
-    with transaction.atomic(savepoint=False):
-        link = (
-            _lookup(kinds)
-            .select_for_update(of=LOCK_PERSON)
-            .filter(token_digest=tokens.digest(parsed))
-            .first()
-            if parsed
-            else None
-        )
-        return redeem_link(link, now=now)
+    return _redeem_stored(tokens.digest(parsed) if parsed else None, kinds, now)
 
 
 def redeem_digest(
@@ -210,16 +218,7 @@ def redeem_digest(
     something this accepts (see magiclinks.tokens).
     """
     parsed = tokens.parse_digest(hashed_token)
-    with transaction.atomic(savepoint=False):
-        link = (
-            _lookup(kinds)
-            .select_for_update(of=LOCK_PERSON)
-            .filter(token_digest=tokens.stored_digest(parsed))
-            .first()
-            if parsed
-            else None
-        )
-        return redeem_link(link, now=now)
+    return _redeem_stored(tokens.stored_digest(parsed) if parsed else None, kinds, now)
 
 
 # The primary key used for "nobody" when an address has no account: the same statements run
