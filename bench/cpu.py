@@ -81,7 +81,12 @@ class Sampler:
         web_s, db_s = spent("web") * TICK_S, spent("db") * TICK_S
         delta = [b - a for a, b in zip(self.before["machine"], after["machine"], strict=False)]
         total = sum(delta[:8]) or 1  # user nice system idle iowait irq softirq steal
+        # A process gone by the end took its counters with it: say so, the figure is low then.
+        lost = [
+            pid for kind in ("web", "db") for pid in self.before[kind] if pid not in after[kind]
+        ]
         return {
+            "lost_processes": len(lost),
             "cpu_ms_per_request": round((web_s + db_s) * 1000 / requests, 2),
             "web_cpu_ms_per_request": round(web_s * 1000 / requests, 2),
             "db_cpu_ms_per_request": round(db_s * 1000 / requests, 2),
