@@ -1,9 +1,10 @@
 """The load generator: replays a fixed list of requests at a fixed concurrency and measures them.
 
 Runs in its own process (bench/run.py starts it), so the client never shares an interpreter
-with the server. Usage: `python bench/load.py BASE_URL SPEC.json OUT.json`, where the spec is
-{"concurrency": n, "warmup": [...], "requests": [...]} and each request is
-[method, path, headers, body-or-null]. Warm-up requests run first and are not measured.
+with the server. Usage: `python bench/load.py BASE_URL[,BASE_URL…] SPEC.json OUT.json`, where
+the spec is {"concurrency": n, "warmup": [...], "requests": [...]} and each request is
+[method, path, headers, body-or-null]. Warm-up requests run first and are not measured. With
+several base URLs (two web nodes), the requests go to them in turn (round robin).
 """
 
 import asyncio
@@ -25,13 +26,14 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
-async def _replay(client: httpx.AsyncClient, requests: list, concurrency: int) -> tuple:
-    queue = iter(requests)
+async def _replay(clients: list[httpx.AsyncClient], requests: list, concurrency: int) -> tuple:
+    queue = iter(enumerate(requests))
     latencies: list[float] = []
     statuses: Counter = Counter()
 
     async def worker() -> None:
-        for method, path, headers, body in queue:
+        for index, (method, path, headers, body) in queue:
+            client = clients[index % len(clients)]
             started = time.perf_counter()
             try:
                 response = await client.request(method, path, headers=headers, content=body)
@@ -45,13 +47,17 @@ async def _replay(client: httpx.AsyncClient, requests: list, concurrency: int) -
     return time.perf_counter() - started, latencies, statuses
 
 
-async def run(base_url: str, spec: dict) -> dict:
+async def run(base_urls: list[str], spec: dict) -> dict:
     concurrency = spec["concurrency"]
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+    clients = [httpx.AsyncClient(base_url=url, limits=limits, timeout=30) for url in base_urls]
+    try:
         if spec.get("warmup"):
-            await _replay(client, spec["warmup"], concurrency)
-        seconds, latencies, statuses = await _replay(client, spec["requests"], concurrency)
+            await _replay(clients, spec["warmup"], concurrency)
+        seconds, latencies, statuses = await _replay(clients, spec["requests"], concurrency)
+    finally:
+        for client in clients:
+            await client.aclose()
     ordered = sorted(latencies)
     ms = 1000.0
     return {
@@ -70,7 +76,7 @@ async def run(base_url: str, spec: dict) -> dict:
 def main() -> None:
     base_url, spec_path, out_path = sys.argv[1:4]
     spec = json.loads(Path(spec_path).read_text())
-    result = asyncio.run(run(base_url, spec))
+    result = asyncio.run(run(base_url.split(","), spec))
     Path(out_path).write_text(json.dumps(result))
 
 

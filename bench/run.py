@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import growth, report  # noqa: E402
+from bench import cpu, growth, report  # noqa: E402
 
 PY = sys.executable
 GUNICORN = str(Path(PY).with_name("gunicorn"))
@@ -39,6 +39,9 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 # CSRF: the redeem POST carries a cookie and a matching form token, as a browser does after the
 # confirmation page; the GET itself is not measured (sesame's peer view has no such page).
 CSRF = secrets.token_hex(16)
+STEAL_RERUN_PCT = 5.0  # a run with more CPU steal than this is not to be quoted (issue 13)
+SCENARIOS = ("baseline", "issue", "generate_link", "redeem", "peer")
+TWO_NODE_SCENARIOS = ("baseline", "issue", "generate_link", "redeem")
 
 
 def free_port() -> int:
@@ -64,6 +67,9 @@ def server_env(port: int) -> dict:
         "STATIC_MANIFEST": "false",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "LOG_LEVEL": "WARNING",
+        # Production recycles connections after 60 s; a backend that exits inside a measured
+        # window takes its CPU counters with it (bench/cpu.py), so the bench keeps them longer.
+        "CONN_MAX_AGE": "3600",
         "PYTHONPATH": str(ROOT),
     }
 
@@ -88,6 +94,16 @@ def seed(env: dict, what: str, count: int) -> dict:
             [PY, str(HERE / "seed.py"), what, str(count), out.name], cwd=ROOT, env=env, check=True
         )
         return json.loads(Path(out.name).read_text())
+
+
+def settle() -> None:
+    """After seeding: VACUUM ANALYZE and a CHECKPOINT, so the measured requests do not pay for
+    the seed (the first read of a new row sets its hint bits, the first change of a page after
+    a checkpoint writes the whole page to the WAL). Without it the redeem, whose rows were all
+    seeded seconds before, showed 2-4 times its PostgreSQL CPU of a settled run."""
+    with psycopg.connect(DB_URL, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
@@ -174,26 +190,87 @@ def requests_for(scenario: str, data: dict, count: int, offset: int = 0) -> list
     return out
 
 
-def measure(port: int, scenario: str, data: dict, args) -> dict:
-    spec = {
-        "concurrency": args.concurrency,
-        "warmup": requests_for(scenario, data, args.warmup),
-        "requests": requests_for(scenario, data, args.requests, offset=args.warmup),
-    }
+def _load(ports: list[int], spec: dict) -> dict:
+    bases = ",".join(f"http://127.0.0.1:{port}" for port in ports)
     with tempfile.TemporaryDirectory() as tmp:
         spec_path, out_path = Path(tmp, "spec.json"), Path(tmp, "out.json")
         spec_path.write_text(json.dumps(spec))
         subprocess.run(
-            [PY, str(HERE / "load.py"), f"http://127.0.0.1:{port}", str(spec_path), str(out_path)],
-            check=True,
+            [PY, str(HERE / "load.py"), bases, str(spec_path), str(out_path)], check=True
         )
-        result = json.loads(out_path.read_text())
+        return json.loads(out_path.read_text())
+
+
+def measure(
+    ports: list[int],
+    scenario: str,
+    data: dict,
+    args,
+    servers: list,
+    *,
+    concurrency: int | None = None,
+    label: str | None = None,
+) -> dict:
+    """Warm up (unmeasured), then replay the measured requests with the server CPU sampled over
+    exactly that window (bench/cpu.py)."""
+    concurrency = concurrency or args.concurrency
+    warmup = requests_for(scenario, data, args.warmup)
+    _load(ports, {"concurrency": concurrency, "warmup": [], "requests": warmup})
+    sampler = cpu.Sampler([server.pid for server in servers], DB_URL)
+    sampler.start()
+    result = _load(
+        ports,
+        {
+            "concurrency": concurrency,
+            "warmup": [],
+            "requests": requests_for(scenario, data, args.requests, offset=args.warmup),
+        },
+    )
+    result.update(sampler.stop(result["requests"]))
+    result["nodes"] = len(ports)
     print(
-        f"  {scenario:<16}{result['rps']:>8.1f} req/s  p99 {result['p99_ms']:.1f} ms  "
-        f"{result['statuses']}",
+        f"  {label or scenario:<22}{result['rps']:>8.1f} req/s  p99 {result['p99_ms']:.1f} ms"
+        f"  cpu {result['cpu_ms_per_request']:.2f} ms/req (web {result['web_cpu_ms_per_request']}"
+        f" + db {result['db_cpu_ms_per_request']})  steal {result['steal_pct']} %"
+        f"  busy {result['machine_busy_pct']} %  {result['statuses']}",
         flush=True,
     )
+    if result["lost_processes"]:
+        print(f"  {result['lost_processes']} process(es) exited in the window: CPU undercounted")
+    if result["steal_pct"] and result["steal_pct"] > STEAL_RERUN_PCT:
+        print(f"  steal above {STEAL_RERUN_PCT} %: run again", flush=True)
     return result
+
+
+def measure_two_nodes(env: dict, port: int, data: dict, args, servers: list) -> dict:
+    """A second gunicorn (2 sync workers, same settings, same PostgreSQL and Redis) on another
+    port; each scenario measured on one node at the usual concurrency and on both (round robin)
+    at twice the concurrency, so each node sees the same load per worker."""
+    second_port = free_port()
+    servers.append(start_server(env, second_port))
+    out: dict = {}
+    print(f"== two nodes: ports {port} and {second_port}", flush=True)
+    for scenario in TWO_NODE_SCENARIOS:
+        data.update(seed(env, "links", 2 * (args.requests + args.warmup)))
+        settle()
+        one = measure([port], scenario, data, args, servers[:1], label=f"{scenario} 1 node")
+        if scenario == "redeem":  # every link is used once: the second run needs fresh ones
+            data.update(seed(env, "links", args.requests + args.warmup))
+        two = measure(
+            [port, second_port],
+            scenario,
+            data,
+            args,
+            servers,
+            concurrency=2 * args.concurrency,
+            label=f"{scenario} 2 nodes",
+        )
+        out[scenario] = {
+            "one_node": one,
+            "two_nodes": two,
+            "scaling": round(two["rps"] / one["rps"], 2),
+        }
+    return out
 
 
 def machine() -> dict:
@@ -231,6 +308,12 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--growth", action="store_true", help="then grow to 1M links/events")
     parser.add_argument("--growth-rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--two-nodes",
+        action="store_true",
+        help="then start a second gunicorn and measure 1 node against 2 (round robin)",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="scenario rounds (alternating)")
     args = parser.parse_args()
     started = time.monotonic()
     port = free_port()
@@ -241,13 +324,26 @@ def main() -> None:
     print("== seeding", flush=True)
     data = seed(env, "base", args.accounts)
     data.update(seed(env, "links", args.requests + args.warmup))
+    settle()
     server = start_server(env, port)
+    servers = [server]
     results: dict = {}
+    rounds: list[dict] = []
     growth_info: dict = {}
+    two_nodes: dict = {}
     try:
         print(f"== load: {args.requests} requests per scenario, concurrency {args.concurrency}")
-        for scenario in ("baseline", "issue", "generate_link", "redeem", "peer"):
-            results[scenario] = measure(port, scenario, data, args)
+        for round_no in range(args.rounds):
+            if round_no:
+                data.update(seed(env, "links", args.requests + args.warmup))
+                settle()
+            this_round = {}
+            for scenario in SCENARIOS:
+                this_round[scenario] = measure([port], scenario, data, args, servers)
+            rounds.append(this_round)
+        results.update(rounds[0])
+        if args.two_nodes:
+            two_nodes = measure_two_nodes(env, port, data, args, servers)
         if args.growth:
             print(f"== growth: inserting {args.growth_rows:,} links and events", flush=True)
             growth_info = growth.grow(
@@ -255,18 +351,26 @@ def main() -> None:
             )
             print(f"  {growth_info}", flush=True)
             data.update(seed(env, "links", args.requests + args.warmup))
+            settle()
             for scenario in ("issue", "redeem"):
-                results[f"{scenario}@grown"] = measure(port, scenario, data, args)
+                results[f"{scenario}@grown"] = measure([port], scenario, data, args, servers)
             growth_info["ratios"] = {
                 name: round(results[f"{name}@grown"]["rps"] / results[name]["rps"], 2)
                 for name in ("issue", "redeem")
             }
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for running in servers:
+            running.terminate()
+            running.wait(timeout=30)
     ratio_values = report.ratios(results)
     print()
     print(report.table(results, ratio_values))
+    for round_no, this_round in enumerate(rounds[1:], start=2):
+        print(f"\nround {round_no}:")
+        print(report.table(this_round, report.ratios(this_round)))
+    if two_nodes:
+        print()
+        print(report.two_node_table(two_nodes))
     if growth_info:
         print(f"\ngrowth (target ≥ 0.9 of empty): {growth_info['ratios']}")
     out = {
@@ -280,6 +384,8 @@ def main() -> None:
         },
         "results": results,
         "ratios": ratio_values,
+        "rounds": [{"results": r, "ratios": report.ratios(r)} for r in rounds],
+        "two_nodes": two_nodes,
         "growth": growth_info,
         "duration_s": round(time.monotonic() - started, 1),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

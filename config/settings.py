@@ -372,6 +372,8 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions, each written once per request (config.session_store says why this engine).
+SESSION_ENGINE = "config.session_store"
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 # API paths get JSON from a CSRF refusal too (config.http_errors.csrf_failure).

@@ -142,7 +142,8 @@ def start_session(user: Any, *, method: str) -> IssuedSession:
     """
     now = timezone.now()
     request = current()
-    with transaction.atomic():
+    # No savepoint: nothing here is retried on its own; a failure rolls the caller back whole.
+    with transaction.atomic(savepoint=False):
         session = AuthSession.objects.create(
             user=user,
             method=method,

@@ -113,7 +113,8 @@ def test_connection_lost_mid_transaction_is_503_and_rolled_back(api):
     # One worker thread, like a gunicorn worker: it keeps its connection between requests.
     worker = ThreadPoolExecutor(max_workers=1)
     with psycopg.connect(_dsn()) as blocker, psycopg.connect(_dsn(), autocommit=True) as killer:
-        # Hold the old link's row: the request inserts its new link, then waits to supersede it.
+        # Hold the old link's row: the request's one statement that supersedes it, inserts the
+        # new link and the audit events (magiclinks.flows.issue._ISSUE_SQL) waits for it.
         blocker.execute(
             "SELECT id FROM magiclinks_loginlink WHERE id = %s FOR UPDATE", [old.link.pk]
         )
@@ -123,7 +124,7 @@ def test_connection_lost_mid_transaction_is_503_and_rolled_back(api):
         while victim is None and time.monotonic() < deadline:
             row = killer.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                " AND wait_event_type = 'Lock' AND query LIKE 'UPDATE%%magiclinks_loginlink%%'"
+                " AND wait_event_type = 'Lock' AND query LIKE '%%UPDATE%%magiclinks_loginlink%%'"
             ).fetchone()
             victim = row[0] if row else None
             time.sleep(0.02)

@@ -230,3 +230,17 @@ def test_refused_requests_do_not_use_up_the_link_allowance(tenant):
         == 404
     )
     assert tenant.api.post(link_path(tenant.account), {}).status_code == 201
+
+
+@pytest.mark.django_db
+def test_the_shared_serializer_gives_what_a_fresh_one_gives(make):
+    from audit.actors import Actor
+    from magiclinks.flows.partner_link import PartnerLinkOptions, generate_partner_link
+    from magiclinks.partner_api.representations import LoginLinkSerializer, represent
+
+    account = make.account()
+    result = generate_partner_link(
+        account, PartnerLinkOptions(send_notification=False), actor=Actor.partner(account.partner)
+    )
+    assert represent(LoginLinkSerializer, result) == LoginLinkSerializer(result).data
+    assert represent(LoginLinkSerializer, result) is not represent(LoginLinkSerializer, result)

@@ -150,7 +150,7 @@ def _revoke_statements(client, make, monkeypatch, *, sink: bool, subscribe: bool
     from magiclinks.models import LinkKind
 
     if not sink:
-        monkeypatch.setattr(recorder, "_sinks", [])
+        monkeypatch.setattr(recorder, "_sinks", {})
     partner = make.partner()
     if subscribe:
         endpoint_for(partner, "http://127.0.0.1:9/a", events=["login_link.revoked"])
@@ -192,3 +192,45 @@ def test_a_partner_api_request_costs_the_same_without_a_subscriber(
     assert no_subscriber == without_webhooks
     # With one: the partner's endpoints (SELECT) and the delivery row (INSERT … RETURNING).
     assert subscriber == without_webhooks + 2
+
+
+def test_a_browser_sign_in_reaches_the_sink_through_the_combined_statements(make, local_targets):
+    """The redeem path writes `login_link.redeemed` and `account.activated` inside its combined
+    UPDATE … INSERT statements (audit.recorder.update_and_record), not through record(): both
+    still become deliveries, with the ids of the events the statements inserted."""
+    from django.test import Client
+
+    from audit.models import AuditEvent
+    from magiclinks.flows.issue import issue_link
+    from magiclinks.models import LinkKind
+
+    partner = make.partner()
+    endpoint_for(partner, "http://127.0.0.1:9/a")
+    account = make.account(partner=partner)
+    issued = issue_link(
+        user=account.users.get(),
+        kind=LinkKind.PARTNER_LOGIN,
+        account=account,
+        actor=Actor.partner(partner),
+        lifetime=timedelta(hours=1),
+    )
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies["csrftoken"] = "c" * 32
+    answer = browser.post(f"/auth/partner-login/{issued.secret}", {"csrfmiddlewaretoken": "c" * 32})
+    assert answer.status_code == 303
+    events = {
+        e.event: e
+        for e in AuditEvent.objects.filter(event__in=["login_link.redeemed", "account.activated"])
+    }
+    rows = {row.event_type: row for row in WebhookDelivery.objects.all()}
+    assert set(rows) == {"login_link.redeemed", "account.activated"}
+    for event_type, row in rows.items():
+        assert row.event_id == f"evt_{events[event_type].pk}"
+    assert rows["login_link.redeemed"].payload["data"]["link_id"] == str(issued.link.pk)
+
+
+def test_a_sink_cannot_listen_to_events_written_in_bulk():
+    from audit.recorder import add_sink
+
+    with pytest.raises(ValueError, match="written in bulk"):
+        add_sink(lambda event: None, ["login_link.generated", "login_link.redeemed"])

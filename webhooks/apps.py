@@ -12,7 +12,7 @@ class WebhooksConfig(AppConfig):
         from audit.recorder import add_sink
         from magiclinks.partner_api import extensions
 
-        from . import sink, urls
+        from . import events, sink, urls
 
-        add_sink(sink.on_audit_event)
+        add_sink(sink.on_audit_event, events.SUBSCRIBABLE)
         extensions.register(urls.api_patterns)

@@ -9,15 +9,17 @@ the same person cannot both leave an active link behind.
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import Account, AccountStatus
 from audit.actors import Actor
+from audit.inserts import Row, row
 from audit.models import AuditEvent
-from audit.recorder import build
+from audit.recorder import build, update_and_record
 
 from .. import tokens
 from ..models import (
@@ -28,6 +30,7 @@ from ..models import (
     partner_scope,
     self_service_scope,
 )
+from .errors import AccountSuspended
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,122 @@ class IssuedLink:
         return tokens.hashed_token(self.secret)
 
 
+# Superseding, the new link and every audit event of the issue in one statement: the CTEs share
+# one snapshot, taken after the person's row was locked (a separate statement, so the snapshot
+# sees every link committed before the lock was granted). The new link is not in that snapshot,
+# so the UPDATE cannot supersede it. The "generated" event's previous_links_invalidated is the
+# count of rows the UPDATE returned.
+_ISSUE_SQL = """
+WITH superseded AS (
+    UPDATE {links} SET "invalidated_at" = %s, "invalidation_reason" = %s
+    WHERE "user_id" = %s AND "scope" = ANY(%s) AND "used_at" IS NULL
+      AND "invalidated_at" IS NULL AND "expires_at" > %s
+    RETURNING "id"
+), new_link AS (
+    {link_insert}
+), invalidated AS (
+    INSERT INTO {events} ({event_columns}) SELECT {invalidated_values} FROM superseded
+), generated AS (
+    INSERT INTO {events} ({event_columns}) VALUES ({generated_values})
+)
+SELECT count(*) FROM superseded
+"""
+
+
+def _lock(user: Any, account: Any, *, recheck_suspension: bool) -> None:
+    """Lock the person's row (and the account's, first, when there is one): the one lock order
+    of the link engine is account, then person, then links (see docs/performance.md), so an
+    issue and a redemption for the same person cannot deadlock. One statement for both rows."""
+    if connection.vendor != "postgresql":
+        # SQLite (the zero-setup mode) has no row locks: its IMMEDIATE transactions take the
+        # database's write lock up front, which serialises issues as the row locks do.
+        if recheck_suspension and Account.objects.get(pk=account.pk).is_suspended:
+            raise AccountSuspended()
+        return
+    with connection.cursor() as cursor:
+        if account is None:
+            cursor.execute('SELECT 1 FROM "accounts_user" WHERE "id" = %s FOR UPDATE', [user.pk])
+            return
+        cursor.execute(
+            'SELECT a."status" FROM "accounts_account" a, "accounts_user" u'
+            ' WHERE a."id" = %s AND u."id" = %s FOR UPDATE OF a, u',
+            [account.pk, user.pk],
+        )
+        found = cursor.fetchone()
+    # Staff may suspend the account while the caller validated: re-checked under the row lock.
+    if recheck_suspension and (found is None or found[0] == AccountStatus.SUSPENDED):
+        raise AccountSuspended()
+
+
+def _insert_portably(
+    link: LoginLink, generated: AuditEvent, invalidated: AuditEvent, replaces
+) -> int:
+    """What _ISSUE_SQL does, statement by statement, for databases without data-modifying CTEs
+    (SQLite, the zero-setup mode)."""
+    superseded = update_and_record(
+        LoginLink.objects.filter(
+            user_id=link.user_id,
+            scope__in=replaces,
+            used_at=None,
+            invalidated_at=None,
+            expires_at__gt=link.created_at,
+        ),
+        {"invalidated_at": link.created_at, "invalidation_reason": InvalidationReason.SUPERSEDED},
+        invalidated,
+        from_rows={"link_id": "id"},
+    )
+    link.save(force_insert=True)
+    generated.details["previous_links_invalidated"] = superseded
+    generated.save(force_insert=True)
+    return superseded
+
+
+@cache
+def _issue_sql(link_table: str, link_columns: tuple, event_table: str, event_columns: tuple) -> str:
+    """_ISSUE_SQL for these columns, written once per process."""
+    quote = connection.ops.quote_name
+    link_sql = Row(link_table, link_columns, []).insert_sql()
+    event_list = Row(event_table, event_columns, []).column_list()
+    count_json = "jsonb_set(%s, '{previous_links_invalidated}', "
+    count_json += "to_jsonb((SELECT count(*) FROM superseded)))"
+    return _ISSUE_SQL.format(
+        links=quote(link_table),
+        events=quote(event_table),
+        link_insert=link_sql,
+        event_columns=event_list,
+        invalidated_values=", ".join(
+            'superseded."id"' if column == "link_id" else "%s" for column in event_columns
+        ),
+        generated_values=", ".join(
+            count_json if column == "details" else "%s" for column in event_columns
+        ),
+    )
+
+
+def _insert(link: LoginLink, generated: AuditEvent, invalidated: AuditEvent, replaces) -> int:
+    """Supersede, insert the link and the events (see _ISSUE_SQL); returns how many were
+    superseded."""
+    if connection.vendor != "postgresql":
+        return _insert_portably(link, generated, invalidated, replaces)
+    link_row, generated_row, invalidated_row = row(link), row(generated), row(invalidated)
+    link_id_at = invalidated_row.columns.index("link_id")
+    sql = _issue_sql(link_row.table, link_row.columns, generated_row.table, generated_row.columns)
+    params = [
+        link.created_at,
+        InvalidationReason.SUPERSEDED,
+        link.user_id,
+        list(replaces),
+        link.created_at,
+        *link_row.params,
+        *invalidated_row.params[:link_id_at],
+        *invalidated_row.params[link_id_at + 1 :],
+        *generated_row.params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
 def issue_link(
     *,
     user: Any,
@@ -59,11 +178,19 @@ def issue_link(
     with_otp: bool = False,
     details: dict | None = None,
     self_service: bool = False,
+    user_locked: bool = False,
+    recheck_suspension: bool = False,
 ) -> IssuedLink:
     """Create a link for `user` and return it with its secret. See the module docstring.
 
     `self_service` (partner_login only): the person asked for it themselves; it replaces only
-    their earlier self-service links of the account (models.self_service_scope)."""
+    their earlier self-service links of the account (models.self_service_scope).
+    `user_locked`: the caller already holds the person's row lock in this transaction (and no
+    account row lock is needed), so no lock statement is sent.
+    `recheck_suspension`: raise AccountSuspended when the account is suspended under the lock.
+
+    Two statements inside the caller's transaction (or one of its own, without a savepoint):
+    the lock, then one statement superseding, inserting and auditing (_ISSUE_SQL)."""
     if kind == LinkKind.PARTNER_LOGIN and account is None:
         raise ValueError("partner_login links need an account")
     if kind == LinkKind.PARTNER_LOGIN:
@@ -75,74 +202,52 @@ def issue_link(
     partner_id = account.partner_id if account is not None else None
     now = timezone.now()
     secret = tokens.new_secret()
-
+    link = LoginLink(
+        token_digest=tokens.digest(secret),
+        user=user,
+        account=account,
+        partner_id=partner_id,
+        kind=kind,
+        scope=scope,
+        purpose=purpose,
+        redirect_url=redirect_url,
+        new_email=new_email,
+        issuer_type=actor.type,
+        issuer_id=actor.id,
+        issuer_label=actor.label[:255],
+        created_at=now,
+        expires_at=now + lifetime,
+    )
+    otp = None
+    if with_otp:
+        otp = tokens.new_otp()
+        link.otp_mac = tokens.otp_mac(link.pk, otp)
+    refs = {"actor": actor, "partner": partner_id, "account": account, "user": user}
+    generated = build(
+        "login_link.generated",
+        link=link,
+        details={
+            "kind": kind,
+            "purpose": purpose,
+            "expires_at": link.expires_at.isoformat(),
+            "redirect_url": redirect_url or None,
+            "previous_links_invalidated": 0,  # set by the statement (_ISSUE_SQL)
+            **(details or {}),
+        },
+        **refs,
+    )
+    invalidated = build(
+        "login_link.invalidated",
+        link=None,  # each superseded link's id, in the statement
+        details={"reason": InvalidationReason.SUPERSEDED, "replaced_by": str(link.pk)},
+        **refs,
+    )
     with transaction.atomic(savepoint=False):
-        # Serialise issues for this person: the invalidation below must see every earlier link.
-        get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
-        superseded = list(
-            LoginLink.objects.filter(
-                user=user, scope__in=replaces, used_at=None, invalidated_at=None, expires_at__gt=now
-            ).values_list("pk", flat=True)
-        )
-        link = LoginLink(
-            token_digest=tokens.digest(secret),
-            user=user,
-            account=account,
-            partner_id=partner_id,
-            kind=kind,
-            scope=scope,
-            purpose=purpose,
-            redirect_url=redirect_url,
-            new_email=new_email,
-            issuer_type=actor.type,
-            issuer_id=actor.id,
-            issuer_label=actor.label[:255],
-            created_at=now,
-            expires_at=now + lifetime,
-        )
-        otp = None
-        if with_otp:
-            otp = tokens.new_otp()
-            link.otp_mac = tokens.otp_mac(link.pk, otp)
-        link.save(force_insert=True)
-
-        events = [
-            build(
-                "login_link.generated",
-                actor=actor,
-                partner=partner_id,
-                account=account,
-                user=user,
-                link=link,
-                details={
-                    "kind": kind,
-                    "purpose": purpose,
-                    "expires_at": link.expires_at.isoformat(),
-                    "redirect_url": redirect_url or None,
-                    "previous_links_invalidated": len(superseded),
-                    **(details or {}),
-                },
-            )
-        ]
-        if superseded:
-            LoginLink.objects.filter(pk__in=superseded).update(
-                invalidated_at=now, invalidation_reason=InvalidationReason.SUPERSEDED
-            )
-            events += [
-                build(
-                    "login_link.invalidated",
-                    actor=actor,
-                    partner=partner_id,
-                    account=account,
-                    user=user,
-                    link=old_pk,
-                    details={"reason": InvalidationReason.SUPERSEDED, "replaced_by": str(link.pk)},
-                )
-                for old_pk in superseded
-            ]
-        AuditEvent.objects.bulk_create(events)
-
-    return IssuedLink(link=link, secret=secret, otp=otp, invalidated_count=len(superseded))
+        if not user_locked or account is not None:
+            _lock(user, account, recheck_suspension=recheck_suspension)
+        superseded = _insert(link, generated, invalidated, replaces)
+    link._state.adding, link._state.db = False, connection.alias
+    return IssuedLink(link=link, secret=secret, otp=otp, invalidated_count=superseded)
 
 
 def invalidate_open_links(
@@ -158,33 +263,26 @@ def invalidate_open_links(
 
     `details` are added to each `login_link.invalidated` event (after the reason)."""
     now = timezone.now()
+    open_links = LoginLink.objects.filter(
+        user=user, used_at=None, invalidated_at=None, expires_at__gt=now
+    )
+    if scopes is not None:
+        open_links = open_links.filter(scope__in=scopes)
+    if exclude is not None:
+        open_links = open_links.exclude(pk=getattr(exclude, "pk", exclude))
     with transaction.atomic(savepoint=False):
-        open_links = LoginLink.objects.filter(
-            user=user, used_at=None, invalidated_at=None, expires_at__gt=now
-        )
-        if scopes is not None:
-            open_links = open_links.filter(scope__in=scopes)
-        if exclude is not None:
-            open_links = open_links.exclude(pk=getattr(exclude, "pk", exclude))
-        rows = list(open_links.values_list("pk", "account_id", "partner_id"))
-        if not rows:
-            return 0
-        LoginLink.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
-            invalidated_at=now, invalidation_reason=reason
-        )
-        AuditEvent.objects.bulk_create(
+        # One statement: the UPDATE and one event per link it invalidated (audit.recorder).
+        return update_and_record(
+            open_links,
+            {"invalidated_at": now, "invalidation_reason": reason},
             build(
                 "login_link.invalidated",
                 actor=actor,
-                partner=partner_id,
-                account=account_id,
                 user=user,
-                link=pk,
                 details={"reason": reason, **(details or {})},
-            )
-            for pk, account_id, partner_id in rows
+            ),
+            from_rows={"link_id": "id", "account_id": "account_id", "partner_id": "partner_id"},
         )
-    return len(rows)
 
 
 __all__ = ["IssuedLink", "invalidate_open_links", "issue_link"]

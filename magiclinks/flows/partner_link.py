@@ -128,9 +128,8 @@ def generate_partner_link(
         )
 
     with transaction.atomic():
-        # Staff may suspend the account while we validated: re-check under the row lock.
-        if Account.objects.select_for_update().get(pk=account.pk).is_suspended:
-            raise AccountSuspended()
+        # Staff may suspend the account while we validated: issue_link re-checks it under the
+        # account's row lock, taken with the person's in one statement.
         issued = issue_link(
             user=user,
             kind=LinkKind.PARTNER_LOGIN,
@@ -141,6 +140,7 @@ def generate_partner_link(
             redirect_url=safe_redirect,
             details={"send_notification": options.send_notification},
             self_service=self_service,
+            recheck_suspension=True,
         )
         if options.send_notification:
             queue_link_email(

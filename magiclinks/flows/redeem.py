@@ -23,10 +23,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.last_login import written_by_sign_in
 from accounts.protection import is_protected
 from audit.actors import Actor
 from audit.models import AuditEvent
-from audit.recorder import build, record
+from audit.recorder import build, update_and_record
 
 from .. import tokens
 from ..models import BROWSER_RESET, LinkStatus, LoginLink, admin_scope
@@ -95,35 +96,63 @@ def _fail(
     return Redemption(link=link, failure=failure)
 
 
-def _consume(link: LoginLink, now: datetime, extra_conditions: dict | None = None) -> Redemption:
-    """The atomic conditional UPDATE; records the outcome. Runs inside the caller's atomic."""
+def _consume(
+    link: LoginLink,
+    now: datetime,
+    extra_conditions: dict | None = None,
+    *,
+    signs_in: bool = False,
+) -> Redemption:
+    """The atomic conditional UPDATE; records the outcome. Runs inside the caller's atomic.
+
+    `signs_in`: the caller starts a browser session (django.contrib.auth.login) next; the same
+    statement stores the person's last_login (their row is locked already), and login() does not
+    write it again (accounts.last_login)."""
     if is_protected(link.user):
         # Security: the browser session a link starts is the session /admin/ uses, and an
         # Admin API session could change the password; neither may be had through a link.
         return _fail(link, RedeemFailure.PROTECTED)
     if _user_disabled(link):
         return _fail(link, RedeemFailure.DISABLED)
-    consumed = LoginLink.objects.filter(
-        pk=link.pk,
-        used_at=None,
-        invalidated_at=None,
-        expires_at__gt=now,
-        **(extra_conditions or {}),
-    ).update(used_at=now)
+    # The consuming UPDATE and its audit event are one statement (audit.recorder).
+    consumed = update_and_record(
+        LoginLink.objects.filter(
+            pk=link.pk,
+            used_at=None,
+            invalidated_at=None,
+            expires_at__gt=now,
+            **(extra_conditions or {}),
+        ),
+        {"used_at": now},
+        build(
+            "login_link.redeemed",
+            actor=Actor.user(link.user),
+            partner=link.partner_id,
+            account=link.account_id,
+            user=link.user,
+            link=link,
+            details={"kind": link.kind},
+        ),
+        also=(
+            ((get_user_model().objects.filter(pk=link.user_id), {"last_login": now}),)
+            if signs_in
+            else ()
+        ),
+    )
     if not consumed:
         link.refresh_from_db(fields=["used_at", "invalidated_at", "invalidation_reason"])
         return _fail(link, _failure_of(link, now))
     link.used_at = now
-    record(
-        "login_link.redeemed",
-        actor=Actor.user(link.user),
-        partner=link.partner_id,
-        account=link.account_id,
-        user=link.user,
-        link=link,
-        details={"kind": link.kind},
-    )
+    if signs_in:
+        written_by_sign_in(link.user, now)
     return Redemption(link=link)
+
+
+# The one lock order of the link engine: account, then person, then links (issue_link takes
+# the first two in one statement, then supersedes). A redemption locks the person (and the
+# account, in the browser) before its consuming UPDATE locks the link; in the opposite order a
+# redemption and an issue for the same person deadlock (tests/test_concurrency_lock_order.py).
+LOCK_PERSON = ("user",)
 
 
 def _lookup(kinds: Iterable[str]):
@@ -138,17 +167,38 @@ def _lookup(kinds: Iterable[str]):
     )
 
 
-def redeem_link(link: LoginLink | None, *, now: datetime | None = None) -> Redemption:
+def redeem_link(
+    link: LoginLink | None, *, now: datetime | None = None, signs_in: bool = False
+) -> Redemption:
     """Consume a link the caller has already looked up (None: the secret matched nothing).
 
     For callers that need the row before consuming it (the browser page checks its account), so
-    the link is not fetched twice. Joins the caller's transaction without a savepoint.
+    the link is not fetched twice. Joins the caller's transaction without a savepoint. The
+    caller must have locked the link's person (and account) in this transaction (LOCK_PERSON,
+    sign_in.find_link_for_update): see the lock order above.
     """
     now = now or timezone.now()
     with transaction.atomic(savepoint=False):
         if link is None:
             return _fail(None, RedeemFailure.UNKNOWN)
-        return _consume(link, now)
+        return _consume(link, now, signs_in=signs_in)
+
+
+def _redeem_stored(
+    stored_digest: str | None, kinds: Iterable[str], now: datetime | None
+) -> Redemption:
+    """Look the link up by its stored digest, locking its person (LOCK_PERSON), and consume it;
+    None (a malformed value) is "unknown" without a query."""
+    with transaction.atomic(savepoint=False):
+        link = (
+            _lookup(kinds)
+            .select_for_update(of=LOCK_PERSON)
+            .filter(token_digest=stored_digest)
+            .first()
+            if stored_digest
+            else None
+        )
+        return redeem_link(link, now=now)
 
 
 def redeem_secret(
@@ -156,8 +206,7 @@ def redeem_secret(
 ) -> Redemption:
     """Consume the link whose secret is `secret`, if it is one of `kinds` and still active."""
     parsed = tokens.parse_secret(secret)
-    link = _lookup(kinds).filter(token_digest=tokens.digest(parsed)).first() if parsed else None
-    return redeem_link(link, now=now)
+    return _redeem_stored(tokens.digest(parsed) if parsed else None, kinds, now)
 
 
 def redeem_digest(
@@ -169,10 +218,7 @@ def redeem_digest(
     something this accepts (see magiclinks.tokens).
     """
     parsed = tokens.parse_digest(hashed_token)
-    link = (
-        _lookup(kinds).filter(token_digest=tokens.stored_digest(parsed)).first() if parsed else None
-    )
-    return redeem_link(link, now=now)
+    return _redeem_stored(tokens.stored_digest(parsed) if parsed else None, kinds, now)
 
 
 # The primary key used for "nobody" when an address has no account: the same statements run

@@ -13,16 +13,18 @@ link preview that fetches the URL consumes nothing.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from django.contrib.auth import login, logout
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import Account, AccountStatus, User, normalize_email_address
+from accounts.models import Account, AccountStatus, Partner, User, normalize_email_address
 from accounts.redirects import validate_partner_redirect
+from audit import selects
 from audit.actors import Actor
-from audit.recorder import record
+from audit.recorder import build, record, update_and_record
 
 from .. import tokens
 from ..link_urls import is_browser_reset
@@ -60,9 +62,57 @@ def find_link(secret: object, kinds: Iterable[str]) -> LoginLink | None:
     )
 
 
-def find_reset_link(secret: object) -> LoginLink | None:
+@cache
+def _for_update_sql(with_account: bool) -> str:
+    # Written once per process (audit.selects): the select_related query of the same shape
+    # costs more to compile than to run. Row locks in the engine's order: account, then person.
+    quote = connection.ops.quote_name
+    link_t, user_t = quote(LoginLink._meta.db_table), quote(User._meta.db_table)
+    account_t, partner_t = quote(Account._meta.db_table), quote(Partner._meta.db_table)
+    lock = connection.features.has_select_for_update_of  # SQLite: no row locks (IMMEDIATE)
+    if with_account:
+        return (
+            f"SELECT {selects.columns(LoginLink, 'l')}, {selects.columns(User, 'u')},"  # noqa: S608
+            f" {selects.columns(Account, 'a')}, {selects.columns(Partner, 'p')}"
+            f" FROM {link_t} l JOIN {account_t} a ON a.id = l.account_id"
+            f" JOIN {user_t} u ON u.id = l.user_id JOIN {partner_t} p ON p.id = l.partner_id"
+            " WHERE l.token_digest = %s AND l.kind = %s" + (" FOR UPDATE OF a, u" if lock else "")
+        )
+    return (
+        f"SELECT {selects.columns(LoginLink, 'l')}, {selects.columns(User, 'u')}"  # noqa: S608
+        f" FROM {link_t} l JOIN {user_t} u ON u.id = l.user_id"
+        " WHERE l.token_digest = %s AND l.kind = %s" + (" FOR UPDATE OF u" if lock else "")
+    )
+
+
+def find_link_for_update(secret: object, kind: str) -> LoginLink | None:
+    """find_link for a POST about to consume the link (one `kind`): in the same statement it
+    locks the link's account (partner links) and then its person, the engine's lock order (see
+    redeem.LOCK_PERSON); the account's lock also lets a suspension committed meanwhile win."""
+    parsed = tokens.parse_secret(secret)
+    if parsed is None:
+        return None
+    with_account = kind == LinkKind.PARTNER_LOGIN
+    with connection.cursor() as cursor:
+        cursor.execute(_for_update_sql(with_account), [tokens.digest(parsed), kind])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if with_account:
+        link, user, account, partner = selects.instances((LoginLink, User, Account, Partner), row)
+        link.account, link.partner = account, partner
+    else:
+        link, user = selects.instances((LoginLink, User), row)
+    link.user = user
+    return link
+
+
+def find_reset_link(secret: object, *, for_update: bool = False) -> LoginLink | None:
     """A browser password-reset link; Admin API recovery links are not ours to show."""
-    link = find_link(secret, [LinkKind.RECOVERY])
+    if for_update:
+        link = find_link_for_update(secret, LinkKind.RECOVERY)
+    else:
+        link = find_link(secret, [LinkKind.RECOVERY])
     return link if link is not None and is_browser_reset(link) else None
 
 
@@ -74,19 +124,21 @@ def _refuse_suspended(link: LoginLink) -> LinkSignIn:
 def _activate(account: Account, user: User) -> None:
     """onboarding → active on the first sign-in; conditional, so it happens (and is audited)
     exactly once even when two members sign in at the same moment."""
+    if account.status != AccountStatus.ONBOARDING:
+        return  # read under the row lock (find_link_for_update): nothing to do, no statement
     now = timezone.now()
-    changed = Account.objects.filter(pk=account.pk, status=AccountStatus.ONBOARDING).update(
-        status=AccountStatus.ACTIVE, activated_at=now
-    )
-    if changed:
-        record(
+    update_and_record(  # the conditional UPDATE and its event in one statement
+        Account.objects.filter(pk=account.pk, status=AccountStatus.ONBOARDING),
+        {"status": AccountStatus.ACTIVE, "activated_at": now},
+        build(
             "account.activated",
             actor=Actor.user(user),
             partner=account.partner_id,
             account=account,
             user=user,
             details={"first_sign_in_by": user.email},
-        )
+        ),
+    )
 
 
 def _partner_redirect(link: LoginLink) -> str:
@@ -113,14 +165,14 @@ def sign_in_with_partner_link(request: HttpRequest, secret: object) -> LinkSignI
     """Consume a partner_login link and sign its user in (the POST of the confirmation page)."""
     with transaction.atomic():
         account = None
-        link = find_link(secret, [LinkKind.PARTNER_LOGIN])
-        if link is not None and link.account_id is not None:
-            # Lock the account row: a suspension committed while we redeem must win.
-            account = Account.objects.select_for_update().get(pk=link.account_id)
+        # Locks the account and the person: a suspension committed while we redeem must win.
+        link = find_link_for_update(secret, LinkKind.PARTNER_LOGIN)
+        if link is not None:
+            account = link.account
             if account.is_suspended and link.is_active:
                 return _refuse_suspended(link)
         # The row fetched above is the one to consume: no second lookup by digest.
-        redemption = redeem_link(link)
+        redemption = redeem_link(link, signs_in=True)
         if not redemption.ok:
             return LinkSignIn(link=redemption.link, failure=redemption.failure.value)
         link = redemption.link
@@ -135,7 +187,7 @@ def sign_in_with_reset_link(request: HttpRequest, secret: object) -> LinkSignIn:
     with transaction.atomic():
         # None (unknown, or an Admin API recovery link, which belongs to /auth/v1/verify) is
         # recorded and refused as unknown by redeem_link itself.
-        redemption = redeem_link(find_reset_link(secret))
+        redemption = redeem_link(find_reset_link(secret, for_update=True), signs_in=True)
         if not redemption.ok:
             return LinkSignIn(link=redemption.link, failure=redemption.failure.value)
         login(request, redemption.link.user, backend=MODEL_BACKEND)
@@ -180,6 +232,7 @@ __all__ = [
     "ACCOUNT_SUSPENDED",
     "LinkSignIn",
     "find_link",
+    "find_link_for_update",
     "find_reset_link",
     "record_failed_password",
     "sign_in_with_partner_link",

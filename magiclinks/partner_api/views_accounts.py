@@ -18,6 +18,7 @@ from .representations import (
     AddedUserSerializer,
     CreatedAccountSerializer,
     UserListSerializer,
+    represent,
 )
 from .schema import BODY_ERRORS, error_responses
 from .serializers import AccountListQuerySerializer, AddUserSerializer, CreateAccountSerializer
@@ -109,7 +110,7 @@ class AccountDetailView(PartnerApiView):
         responses={200: AccountSerializer, **error_responses(**ACCOUNT_404)},
     )
     def get(self, request: Request, account_id: int) -> Response:
-        return Response(AccountSerializer(self.account(account_id)).data)
+        return Response(represent(AccountSerializer, self.account(account_id)))
 
 
 class AccountUsersView(PartnerApiView):
@@ -122,7 +123,7 @@ class AccountUsersView(PartnerApiView):
     )
     def get(self, request: Request, account_id: int) -> Response:
         account = self.account(account_id)
-        return Response(UserListSerializer({"users": account.memberships.all()}).data)
+        return Response(represent(UserListSerializer, {"users": account.memberships.all()}))
 
     @extend_schema(
         operation_id="addUser",

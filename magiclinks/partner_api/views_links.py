@@ -15,7 +15,12 @@ from . import queries
 from .base import PartnerApiView
 from .errors import ApiError
 from .pagination import paginated_response
-from .representations import LinkListSerializer, LinkSummarySerializer, LoginLinkSerializer
+from .representations import (
+    LinkListSerializer,
+    LinkSummarySerializer,
+    LoginLinkSerializer,
+    represent,
+)
 from .schema import BODY_ERRORS, error_responses
 from .serializers import GenerateLinkSerializer, LinkListQuerySerializer
 
@@ -88,7 +93,7 @@ class LoginLinkView(PartnerApiView):
         result = generate_partner_link(
             account, body.options(), actor=Actor.partner(self.key.partner)
         )
-        return Response(LoginLinkSerializer(result).data, status=status.HTTP_201_CREATED)
+        return Response(represent(LoginLinkSerializer, result), status=status.HTTP_201_CREATED)
 
 
 class LoginLinksView(PartnerApiView):

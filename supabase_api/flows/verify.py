@@ -65,7 +65,9 @@ VERIFY_TYPES = tuple(TYPE_KINDS)
 
 
 def _apply_side_effect(link: LoginLink) -> None:
-    user = User.objects.select_for_update().get(pk=link.user_id)
+    # Locked and loaded by the redemption (the lookup's FOR UPDATE OF the person, or
+    # redeem_otp's lock before its candidates): no second read.
+    user = link.user
     now = timezone.now()
     changed = []
     if link.kind in (LinkKind.EMAIL_CHANGE_CURRENT, LinkKind.EMAIL_CHANGE_NEW):
@@ -95,8 +97,8 @@ def _apply_side_effect(link: LoginLink) -> None:
             user.set_unusable_password()
             changed.append("password")
     if changed:
-        user.save()
-    link.user = user
+        fields = ["email", "new_email", "email_change_sent_at"] if "email" in changed else []
+        user.save(update_fields=[*fields, *(f for f in changed if f != "email")])
 
 
 def _complete(redeem: Callable[[], Redemption], *, pkce: bool = False) -> Verified:
