@@ -70,10 +70,7 @@ def build(
 ) -> AuditEvent:
     """An unsaved event carrying the current request's context (for bulk inserts)."""
     request = context.current()
-    # The link and email counters of /metrics move once the event is committed (in memory: no
-    # SQL, no Redis), so they count what the audit log holds.
-    transaction.on_commit(partial(record_event, event, details or {}))
-    return AuditEvent(
+    audit_event = AuditEvent(
         event=event,
         actor_type=actor.type,
         actor_id=actor.id,
@@ -88,6 +85,18 @@ def build(
         request_id=request.request_id,
         details=details or {},
     )
+    # The link and email counters of /metrics move once the event is committed (in memory: no
+    # SQL, no Redis), so they count what the audit log holds. An event is assumed written once;
+    # update_and_record, whose INSERT depends on its UPDATE, sets how many rows it wrote (0
+    # when the conditional change did not happen, e.g. a link already used).
+    audit_event.rows_written = 1
+    transaction.on_commit(partial(_count_committed, audit_event))
+    return audit_event
+
+
+def _count_committed(audit_event: AuditEvent) -> None:
+    for _ in range(audit_event.rows_written):
+        record_event(audit_event.event, audit_event.details)
 
 
 def record(event: str, *, actor: Actor, **refs: Any) -> AuditEvent:
@@ -161,6 +170,7 @@ def update_and_record(
         cursor.execute(sql, [*params, *insert_params])
         changed = cursor.rowcount
         ids = [found[0] for found in cursor.fetchall()] if listeners else []
+    event.rows_written = changed
     _hand_on(listeners, event, ids, per_row=bool(from_rows))
     return changed
 
@@ -187,6 +197,7 @@ def _update_and_record_portably(queryset, values, event, also, from_rows) -> int
         changed = queryset.model.objects.filter(pk__in=[r[pk] for r in rows]).update(**values)
     else:
         rows, changed = [], queryset.update(**values)
+    event.rows_written = changed
     if changed:
         for other, other_values in also:
             other.update(**other_values)

@@ -137,7 +137,7 @@ def test_emails_queued_sent_and_failed_are_counted(
 ):
     from functools import partial
 
-    from config.metrics import record_event
+    from audit.recorder import _count_committed
     from magiclinks.flows.revoke import revoke_link
     from magiclinks.notifications.delivery import deliver
     from magiclinks.notifications.outbox import queue_link_email
@@ -159,7 +159,7 @@ def test_emails_queued_sent_and_failed_are_counted(
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             notification = queue_link_email(issued, kind="partner_login_link", actor=actor)
         for callback in callbacks:
-            if isinstance(callback, partial) and callback.func is record_event:
+            if isinstance(callback, partial) and callback.func is _count_committed:
                 callback()
         return issued, notification
 
