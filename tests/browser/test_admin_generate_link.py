@@ -6,6 +6,7 @@ writes the pages to docs/screenshots/ (shown in docs/support-staff.md).
 """
 
 import pytest
+from playwright.sync_api import expect
 
 from magiclinks.models import LinkStatus, LoginLink
 from tests.browser.conftest import shot
@@ -65,7 +66,9 @@ def test_support_generates_copies_and_the_link_signs_in(chromium, site, make):
     shown = page.input_value("#login-link")
     assert shown.startswith(f"{site}/auth/partner-login/")
     page.click("[data-copy-target=login-link]")
-    page.wait_for_function("document.getElementById('login-link-status').textContent.length > 0")
+    # A locator assertion, not wait_for_function: a string predicate is evaluated with eval in
+    # the page when its first check misses, and the admin's CSP (no 'unsafe-eval') refuses that.
+    expect(page.locator("#login-link-status")).not_to_be_empty()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == shown
     assert page.text_content("[data-field=invalidated]").strip() == "0"
