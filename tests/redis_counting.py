@@ -10,7 +10,7 @@ Usage::
 redis-py sends a single command through `Connection.send_command` and a pipeline (or a
 transaction) as one `send_packed_command` of `Connection.pack_commands(...)`; the wrapper patches
 those two methods of the connection class every pool uses, so it sees every command of every
-client (the cache's, django-ratelimit's, Celery's), in this thread and others. The commands a new
+client (the cache's, the rate limits', Celery's), in this thread and others. The commands a new
 connection sends to set itself up (HELLO, CLIENT SETINFO) count too: warm the path up first.
 """
 

@@ -16,7 +16,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from config.logging import JsonFormatter, RedactSecretsFilter
-from tests.redis_round_trips import counting_round_trips
+from tests.redis_counting import count_redis
 
 pytestmark = pytest.mark.django_db
 SECRET = "S3cr3t" + "x" * 37  # 43 characters, shaped like a link secret
@@ -107,9 +107,9 @@ def test_an_unknown_log_format_stops_the_start():
 
 def _cost(send) -> tuple[int, int]:
     send()  # warm: sessions, scripts, connection
-    with CaptureQueriesContext(connection) as queries, counting_round_trips() as trips:
+    with CaptureQueriesContext(connection) as queries, count_redis() as trips:
         send()
-    return len(queries), trips.count
+    return len(queries), trips.round_trips
 
 
 def test_metrics_and_json_logging_add_no_sql_statement_or_redis_command(

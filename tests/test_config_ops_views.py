@@ -12,7 +12,7 @@ from audit.actors import Actor
 from magiclinks.flows.issue import issue_link
 from magiclinks.flows.redeem import redeem_secret
 from magiclinks.models import LinkKind
-from tests.redis_round_trips import counting_round_trips
+from tests.redis_counting import count_redis
 from tests.test_accounts_authentication import UNREACHABLE
 from tests.test_partner_api_health import database_down  # noqa: F401  (fixture)
 
@@ -36,10 +36,10 @@ def value(text: str, sample: str) -> float:
 
 
 def test_healthz_answers_without_touching_the_database_or_redis(redis_cache):
-    with CaptureQueriesContext(connection) as queries, counting_round_trips() as trips:
+    with CaptureQueriesContext(connection) as queries, count_redis() as trips:
         response = Client().get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
-    assert len(queries) == 0 and trips.count == 0
+    assert len(queries) == 0 and trips.round_trips == 0
 
 
 def test_healthz_stays_up_when_the_dependencies_are_down(database_down):  # noqa: F811

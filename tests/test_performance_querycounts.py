@@ -8,9 +8,8 @@ commands are counted with tests/redis_counting.py. Each request is made once fir
 key's last_used_at written, the Redis connection and the Lua script loaded), then measured.
 Counts are deterministic; timings belong to `make bench`, not here.
 
-The Redis figures are those of the rate-limit modules (accounts.limits, accounts.throttling,
-magiclinks.browser.throttle, supabase_api.limits), which their own issue replaces with one round
-trip per request: when that lands, the expected commands below change with it.
+The Redis figures are those of ratelimits.counting (one Lua call per check, all its counters
+at once) and of the webhook sink's cached subscription reads (webhooks.subscriptions).
 """
 
 from datetime import timedelta

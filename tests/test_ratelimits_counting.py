@@ -6,7 +6,7 @@ from django.test import override_settings
 
 from ratelimits import counting as limits
 from ratelimits.counting import Hit
-from tests.redis_round_trips import counting_round_trips
+from tests.redis_counting import count_redis
 
 # A limit of 3 per minute for the tests below (overriding a real entry of the table).
 THREE = {"browser.link_confirm.ip": "3/60", "browser.fresh_link.address": "2/60"}
@@ -60,12 +60,12 @@ def test_several_counters_count_in_order_and_stop_at_the_first_refusal():
 def test_one_check_of_several_counters_is_one_redis_round_trip(redis_cache):
     hits = [Hit("browser.link_confirm.ip", "ip"), Hit("browser.fresh_link.address", "a@b.c")]
     limits.count(*hits)  # loads the script once
-    with counting_round_trips() as trips:
+    with count_redis() as trips:
         limits.count(*hits)
-    assert trips.count == 1
-    with counting_round_trips() as trips, pytest.raises(limits.RateLimitExceeded):
+    assert trips.round_trips == 1
+    with count_redis() as trips, pytest.raises(limits.RateLimitExceeded):
         limits.count(*hits)  # a refusal costs no extra round trip either
-    assert trips.count == 1
+    assert trips.round_trips == 1
 
 
 @pytest.mark.django_db
@@ -142,10 +142,10 @@ def test_each_request_costs_one_round_trip_per_check(client, make, redis_cache):
     }
     for label, (expected, send) in requests.items():
         send()  # the script is loaded once per process
-        with counting_round_trips() as trips:
+        with count_redis() as trips:
             response = send()
         assert response.status_code < 500, label
-        assert trips.count == expected, label
+        assert trips.round_trips == expected, label
 
 
 LOCAL_MEMORY = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
