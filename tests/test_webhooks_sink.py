@@ -196,7 +196,7 @@ def test_a_partner_api_request_costs_the_same_without_a_subscriber(
 
 def test_a_browser_sign_in_reaches_the_sink_through_the_combined_statements(make, local_targets):
     """The redeem path writes `login_link.redeemed` and `account.activated` inside its combined
-    UPDATE … INSERT statements (audit.recorder.update_and_record), not through record(): both
+    UPDATE … INSERT statements (audit.combined.update_and_record), not through record(): both
     still become deliveries, with the ids of the events the statements inserted."""
     from django.test import Client
 

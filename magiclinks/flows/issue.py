@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
 from audit.actors import Actor
+from audit.combined import update_and_record
 from audit.inserts import Row, row
 from audit.models import AuditEvent
-from audit.recorder import build, update_and_record
+from audit.recorder import build
 
 from .. import tokens
 from ..models import (
@@ -271,7 +272,7 @@ def invalidate_open_links(
     if exclude is not None:
         open_links = open_links.exclude(pk=getattr(exclude, "pk", exclude))
     with transaction.atomic(savepoint=False):
-        # One statement: the UPDATE and one event per link it invalidated (audit.recorder).
+        # One statement: the UPDATE and one event per link it invalidated (audit.combined).
         return update_and_record(
             open_links,
             {"invalidated_at": now, "invalidation_reason": reason},

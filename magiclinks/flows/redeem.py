@@ -26,8 +26,9 @@ from django.utils import timezone
 from accounts.last_login import written_by_sign_in
 from accounts.protection import is_protected
 from audit.actors import Actor
+from audit.combined import update_and_record
 from audit.models import AuditEvent
-from audit.recorder import build, update_and_record
+from audit.recorder import build
 
 from .. import tokens
 from ..models import BROWSER_RESET, LinkStatus, LoginLink, admin_scope
@@ -114,7 +115,7 @@ def _consume(
         return _fail(link, RedeemFailure.PROTECTED)
     if _user_disabled(link):
         return _fail(link, RedeemFailure.DISABLED)
-    # The consuming UPDATE and its audit event are one statement (audit.recorder).
+    # The consuming UPDATE and its audit event are one statement (audit.combined).
     consumed = update_and_record(
         LoginLink.objects.filter(
             pk=link.pk,

@@ -24,7 +24,8 @@ from accounts.models import Account, AccountStatus, Partner, User, normalize_ema
 from accounts.redirects import validate_partner_redirect
 from audit import selects
 from audit.actors import Actor
-from audit.recorder import build, record, update_and_record
+from audit.combined import update_and_record
+from audit.recorder import build, record
 
 from .. import tokens
 from ..link_urls import is_browser_reset
