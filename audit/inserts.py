@@ -59,9 +59,12 @@ def _fields(model: type[Model]) -> tuple:
     )
 
 
-def row(obj: Model) -> Row:
-    """The INSERT of `obj` as the ORM would send it (auto primary keys left to the database)."""
+def row(obj: Model, only: frozenset[str] | None = None) -> Row:
+    """The INSERT of `obj` as the ORM would send it (auto primary keys left to the database);
+    `only` restricts it to those columns (a statement taking the other values from elsewhere)."""
     fields = _fields(type(obj))
+    if only is not None:
+        fields = tuple(field for field in fields if field.column in only)
     return Row(
         table=obj._meta.db_table,
         columns=tuple(field.column for field in fields),

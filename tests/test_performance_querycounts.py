@@ -48,6 +48,28 @@ VERIFY = 9
 ACCOUNT_READS = 2  # key lookup, account with partner, members and users
 
 
+@pytest.fixture(autouse=True)
+def every_statement_within_psycopg_s_query_cache():
+    """Every statement these endpoints send stays within the bounds under which psycopg caches
+    its conversion of the query (50 parameters, 4,096 bytes); above them it re-parses the SQL on
+    every execution (the issue statement once had 52 parameters: 0.6 ms per request, profiled).
+    Checked for every request of every test in this module, warm-up included."""
+    from psycopg import _queries
+
+    over: list[str] = []
+
+    def check(execute, sql, params, many, context):
+        if len(params or ()) > _queries.MAX_CACHED_STATEMENT_PARAMS or (
+            len(sql.encode()) > _queries.MAX_CACHED_STATEMENT_LENGTH
+        ):
+            over.append(f"{len(params or ())} parameters, {len(sql.encode())} bytes: {sql[:120]}")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(check):
+        yield
+    assert over == []
+
+
 def _statements(ctx) -> list[str]:
     """What was sent, without the transaction control (BEGIN/COMMIT are counted apart)."""
     return [q["sql"] for q in ctx.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]

@@ -54,7 +54,11 @@ class IssuedLink:
 # one snapshot, taken after the person's row was locked (a separate statement, so the snapshot
 # sees every link committed before the lock was granted). The new link is not in that snapshot,
 # so the UPDATE cannot supersede it. The "generated" event's previous_links_invalidated is the
-# count of rows the UPDATE returned.
+# count of rows the UPDATE returned. The "invalidated" events take the columns they share with
+# the "generated" one (actor, references, request context) from its RETURNING instead of as
+# parameters of their own: that keeps the statement at or under psycopg's 50 parameters, the
+# bound above which psycopg re-parses a query on every execution instead of caching its
+# conversion (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS; 0.6 ms per issue, profiled).
 _ISSUE_SQL = """
 WITH superseded AS (
     UPDATE {links} SET "invalidated_at" = %s, "invalidation_reason" = %s
@@ -63,13 +67,18 @@ WITH superseded AS (
     RETURNING "id"
 ), new_link AS (
     {link_insert}
-), invalidated AS (
-    INSERT INTO {events} ({event_columns}) SELECT {invalidated_values} FROM superseded
 ), generated AS (
-    INSERT INTO {events} ({event_columns}) VALUES ({generated_values})
+    INSERT INTO {events} ({event_columns}) VALUES ({generated_values}) RETURNING {shared}
+), invalidated AS (
+    INSERT INTO {events} ({event_columns}) SELECT {invalidated_values} FROM superseded, generated
 )
 SELECT count(*) FROM superseded
 """
+
+# The event columns an "invalidated" event of an issue has values of its own for (the rest it
+# shares with the "generated" event: both are built from the same actor, references and
+# request); link_id is each superseded link's id.
+_OWN_EVENT_COLUMNS = frozenset({"event", "occurred_at", "details"})
 
 
 def _lock(user: Any, account: Any, *, recheck_suspension: bool) -> None:
@@ -120,6 +129,10 @@ def _insert_portably(
     return superseded
 
 
+def _shares_value(column: str) -> bool:
+    return column not in _OWN_EVENT_COLUMNS and column != "link_id"
+
+
 @cache
 def _issue_sql(link_table: str, link_columns: tuple, event_table: str, event_columns: tuple) -> str:
     """_ISSUE_SQL for these columns, written once per process."""
@@ -128,17 +141,22 @@ def _issue_sql(link_table: str, link_columns: tuple, event_table: str, event_col
     event_list = Row(event_table, event_columns, []).column_list()
     count_json = "jsonb_set(%s, '{previous_links_invalidated}', "
     count_json += "to_jsonb((SELECT count(*) FROM superseded)))"
+
+    def invalidated_value(column: str) -> str:
+        if column == "link_id":
+            return 'superseded."id"'
+        return f"generated.{quote(column)}" if _shares_value(column) else "%s"
+
     return _ISSUE_SQL.format(
         links=quote(link_table),
         events=quote(event_table),
         link_insert=link_sql,
         event_columns=event_list,
-        invalidated_values=", ".join(
-            'superseded."id"' if column == "link_id" else "%s" for column in event_columns
-        ),
         generated_values=", ".join(
             count_json if column == "details" else "%s" for column in event_columns
         ),
+        shared=", ".join(quote(column) for column in event_columns if _shares_value(column)),
+        invalidated_values=", ".join(invalidated_value(column) for column in event_columns),
     )
 
 
@@ -147,8 +165,8 @@ def _insert(link: LoginLink, generated: AuditEvent, invalidated: AuditEvent, rep
     superseded."""
     if connection.vendor != "postgresql":
         return _insert_portably(link, generated, invalidated, replaces)
-    link_row, generated_row, invalidated_row = row(link), row(generated), row(invalidated)
-    link_id_at = invalidated_row.columns.index("link_id")
+    link_row, generated_row = row(link), row(generated)
+    invalidated_row = row(invalidated, only=_OWN_EVENT_COLUMNS)
     sql = _issue_sql(link_row.table, link_row.columns, generated_row.table, generated_row.columns)
     params = [
         link.created_at,
@@ -157,9 +175,8 @@ def _insert(link: LoginLink, generated: AuditEvent, invalidated: AuditEvent, rep
         list(replaces),
         link.created_at,
         *link_row.params,
-        *invalidated_row.params[:link_id_at],
-        *invalidated_row.params[link_id_at + 1 :],
         *generated_row.params,
+        *invalidated_row.params,  # in column order, as _issue_sql places them
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
