@@ -6,9 +6,18 @@ PostgreSQL both are one statement, `WITH changed AS (UPDATE … RETURNING …) I
 FROM changed`, one round trip instead of two, and the event cannot exist without its change.
 The event is built with audit.recorder.build (the request's context, the metrics counter) and
 handed to the sinks listening to its type (audit.recorder.hand_to_sinks), like record()'s.
+
+`update_and_record()` takes the change as a queryset and its values (the ORM compiles the
+UPDATE); `record_change()` takes it as a `Change`, an UPDATE its caller wrote once per process,
+for the statements every redemption sends: building and compiling the ORM's UPDATE cost more
+CPU than PostgreSQL spends running it (0.2 ms of each of a first sign-in's two changes,
+profiled; docs/performance.md).
 """
 
-from django.db import connections
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.sql import UpdateQuery
 
@@ -17,10 +26,19 @@ from .inserts import row
 from .models import AuditEvent
 
 
-def _update_sql(queryset: QuerySet, values: dict) -> tuple[str, tuple]:
+@dataclass(frozen=True)
+class Change:
+    """A conditional `UPDATE … SET … WHERE …` (no RETURNING) with its parameters, prepared as
+    the database takes them (audit.selects.param)."""
+
+    sql: str
+    params: Sequence
+
+
+def _update_sql(queryset: QuerySet, values: dict) -> Change:
     query = queryset.query.chain(UpdateQuery)
     query.add_update_values(values)
-    return query.get_compiler(queryset.db).as_sql()
+    return Change(*query.get_compiler(queryset.db).as_sql())
 
 
 def update_and_record(
@@ -47,19 +65,46 @@ def update_and_record(
     db = connections[queryset.db]
     if db.vendor != "postgresql":
         return _update_and_record_portably(queryset, values, event, also, from_rows or {})
-    returning = ", ".join(db.ops.quote_name(column) for column in (from_rows or {}).values())
-    update_sql, params = _update_sql(queryset, values)
-    params = list(params)
+    return _combined(
+        db,
+        _update_sql(queryset, values),
+        event,
+        tuple(_update_sql(other, other_values) for other, other_values in also),
+        from_rows or {},
+    )
+
+
+def record_change(change: Change, event: AuditEvent, *, also: tuple[Change, ...] = ()) -> int:
+    """update_and_record for a change written by its caller (see the module docstring): the
+    UPDATE and, if it changed a row, `event` and the `also` changes; one statement on
+    PostgreSQL. Returns the number of rows updated."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor == "postgresql":
+        return _combined(db, change, event, also, {})
+    with db.cursor() as cursor:  # SQLite (the zero-setup mode): the same in separate statements
+        cursor.execute(change.sql, change.params)
+        changed = cursor.rowcount
+        for other in also if changed else ():
+            cursor.execute(other.sql, other.params)
+    event.rows_written = changed
+    if changed:
+        event.save(force_insert=True)
+        recorder.hand_to_sinks([event])
+    return changed
+
+
+def _combined(db, change: Change, event: AuditEvent, also: tuple[Change, ...], from_rows) -> int:
+    """The one statement of update_and_record and record_change (PostgreSQL)."""
+    returning = ", ".join(db.ops.quote_name(column) for column in from_rows.values())
+    params = list(change.params)
     more = ""
-    for index, (other, other_values) in enumerate(also):
-        other_sql, other_params = _update_sql(other, other_values)
+    for index, other in enumerate(also):
         # Only when the first UPDATE changed a row (the CTEs share one snapshot).
-        more += f", also_{index} AS ({other_sql} AND EXISTS (SELECT 1 FROM changed))"  # noqa: S608
-        params += other_params
+        more += f", also_{index} AS ({other.sql} AND EXISTS (SELECT 1 FROM changed))"  # noqa: S608
+        params += other.params
     insert = row(event)
     per_row = {
-        insert.columns.index(event._meta.get_field(a).column): c
-        for a, c in (from_rows or {}).items()
+        insert.columns.index(event._meta.get_field(a).column): c for a, c in from_rows.items()
     }
     values_sql = ", ".join(
         f"changed.{db.ops.quote_name(per_row[i])}" if i in per_row else "%s"
@@ -68,7 +113,7 @@ def update_and_record(
     insert_params = [p for i, p in enumerate(insert.params) if i not in per_row]
     # Names from the models (quoted), every value a parameter.
     table = db.ops.quote_name(insert.table)
-    sql = f"WITH changed AS ({update_sql} RETURNING {returning or 1}){more} INSERT INTO {table} ({insert.column_list()}) SELECT {values_sql} FROM changed"  # noqa: S608, E501
+    sql = f"WITH changed AS ({change.sql} RETURNING {returning or 1}){more} INSERT INTO {table} ({insert.column_list()}) SELECT {values_sql} FROM changed"  # noqa: S608, E501
     listening = recorder.listening(event.event)
     if listening:
         sql += f" RETURNING {db.ops.quote_name(event._meta.pk.column)}"  # to hand the event on

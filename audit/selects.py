@@ -33,10 +33,12 @@ def _converters(model: type[Model], vendor: str) -> tuple:
     return tuple(out)
 
 
-def columns(model: type[Model], alias: str) -> str:
-    """`alias."col", …` for every concrete field of `model`, in the order `instances` reads."""
+def columns(model: type[Model], alias: str | None) -> str:
+    """`alias."col", …` for every concrete field of `model`, in the order `instances` reads
+    (`"col", …` without an alias: a RETURNING clause, which SQLite lets name no alias)."""
     quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(field.column)}" for field in _fields(model))
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f"{prefix}{quote(field.column)}" for field in _fields(model))
 
 
 def param(model: type[Model], field_name: str, value: object) -> object:

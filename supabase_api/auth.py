@@ -9,13 +9,16 @@ access token (supabase_api.sessions.authenticate_access_token).
 """
 
 import re
+from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.http import HttpRequest
 
 from accounts import keys
 from accounts.key_services import touch_last_used
 from accounts.models import ServiceKey
+from audit import selects
 from audit.actors import Actor
 from audit.models import ActorType
 
@@ -42,12 +45,30 @@ def _required_bearer(request: HttpRequest) -> str:
     return token
 
 
+@cache
+def _service_key_sql() -> str:
+    # Written once per process (audit.selects): every Admin API call with a service key starts
+    # here, and compiling the ORM's query cost more CPU than running it (0.5 ms, profiled;
+    # docs/performance.md).
+    table = connection.ops.quote_name(ServiceKey._meta.db_table)
+    return (
+        f"SELECT {selects.columns(ServiceKey, 'k')} FROM {table} k"  # noqa: S608
+        ' WHERE k."key_digest" = %s AND k."revoked_at" IS NULL'
+    )
+
+
+def _active_service_key(digest: str) -> ServiceKey | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_service_key_sql(), [digest])
+        found = cursor.fetchone()
+    return selects.instances((ServiceKey,), found)[0] if found else None
+
+
 def service_key(presented: str) -> ServiceKey | None:
     """The active service key `presented` is, or None. Constant-time on the digest."""
     if not _SERVICE_KEY_SHAPE.match(presented):
         return None
-    digest = keys.digest_key(presented)
-    key = ServiceKey.objects.filter(key_digest=digest, revoked_at=None).first()
+    key = _active_service_key(keys.digest_key(presented))
     # The lookup is by digest (a unique index); the final comparison is constant-time anyway so
     # that no code path compares secrets with ==.
     if key is None or not keys.digests_match(key.key_digest, presented):

@@ -15,6 +15,7 @@ from django.conf import settings
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 
+from config.serializers import CheaplyCopiedFields
 from magiclinks.models import LinkKind
 
 from . import fields
@@ -43,7 +44,7 @@ ROLE_SHAPE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 UNSUPPORTED_TYPE = "Unsupported verification type (one of {choices})"
 
 
-class GoTrueSerializer(serializers.Serializer):
+class GoTrueSerializer(CheaplyCopiedFields):
     """Fields are validated in declaration order and the first error stops the validation.
 
     `self.so_far` holds the values validated before the current field, for the serializers

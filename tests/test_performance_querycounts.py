@@ -40,7 +40,10 @@ pytestmark = [
 # Two Lua calls: the key's minute and day limits before any work, the account's hourly allowance
 # inside the flow (ratelimits.counting: all the counters of one check in one round trip).
 ISSUE = (4, ["EVALSHA", "EVALSHA"])
-GENERATE_LINK = (4, [])
+# The service key, the person locked and stamped (one UPDATE … RETURNING), the issue's lock-free
+# statement (the person is locked already), and nothing else: 3 (was 4 with SELECT … FOR UPDATE
+# and a separate stamping UPDATE).
+GENERATE_LINK = (3, [])
 # The per-IP limit (one Lua call), then the partner's webhook subscriptions (webhooks.
 # subscriptions, cached) for each of the two events a webhook can carry: redeemed, activated.
 REDEEM = (4, ["EVALSHA", "GET", "GET"])

@@ -15,20 +15,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.last_login import written_by_sign_in
+from accounts.models import User
 from accounts.protection import is_protected
 from audit.actors import Actor
-from audit.combined import update_and_record
+from audit.combined import Change, record_change
 from audit.models import AuditEvent
 from audit.recorder import build
+from audit.selects import param
 
 from .. import tokens
 from ..models import BROWSER_RESET, LinkStatus, LoginLink, admin_scope
@@ -97,15 +100,48 @@ def _fail(
     return Redemption(link=link, failure=failure)
 
 
+@cache
+def _consume_sql(with_attempt_limit: bool) -> str:
+    # Written once per process (audit.combined.record_change): the condition is the link's
+    # state as an open link, so of two simultaneous redemptions exactly one changes the row.
+    table = connection.ops.quote_name(LoginLink._meta.db_table)
+    sql = (
+        f'UPDATE {table} SET "used_at" = %s WHERE "id" = %s AND "used_at" IS NULL'  # noqa: S608
+        ' AND "invalidated_at" IS NULL AND "expires_at" > %s'
+    )
+    return sql + (' AND "otp_failed_attempts" < %s' if with_attempt_limit else "")
+
+
+def _consuming(link: LoginLink, now: datetime, attempt_limit: int | None) -> Change:
+    at = param(LoginLink, "used_at", now)
+    params = [at, param(LoginLink, "id", link.pk), at]
+    if attempt_limit is not None:
+        params.append(attempt_limit)
+    return Change(_consume_sql(attempt_limit is not None), params)
+
+
+@cache
+def _last_login_sql() -> str:
+    table = connection.ops.quote_name(User._meta.db_table)
+    return f'UPDATE {table} SET "last_login" = %s WHERE "id" = %s'  # noqa: S608
+
+
+def _last_login(link: LoginLink, now: datetime) -> Change:
+    return Change(
+        _last_login_sql(), [param(User, "last_login", now), param(User, "id", link.user_id)]
+    )
+
+
 def _consume(
     link: LoginLink,
     now: datetime,
-    extra_conditions: dict | None = None,
+    attempt_limit: int | None = None,
     *,
     signs_in: bool = False,
 ) -> Redemption:
     """The atomic conditional UPDATE; records the outcome. Runs inside the caller's atomic.
 
+    `attempt_limit` (one-time codes): the link's failed attempts must still be below it.
     `signs_in`: the caller starts a browser session (django.contrib.auth.login) next; the same
     statement stores the person's last_login (their row is locked already), and login() does not
     write it again (accounts.last_login)."""
@@ -116,15 +152,8 @@ def _consume(
     if _user_disabled(link):
         return _fail(link, RedeemFailure.DISABLED)
     # The consuming UPDATE and its audit event are one statement (audit.combined).
-    consumed = update_and_record(
-        LoginLink.objects.filter(
-            pk=link.pk,
-            used_at=None,
-            invalidated_at=None,
-            expires_at__gt=now,
-            **(extra_conditions or {}),
-        ),
-        {"used_at": now},
+    consumed = record_change(
+        _consuming(link, now, attempt_limit),
         build(
             "login_link.redeemed",
             actor=Actor.user(link.user),
@@ -134,11 +163,7 @@ def _consume(
             link=link,
             details={"kind": link.kind},
         ),
-        also=(
-            ((get_user_model().objects.filter(pk=link.user_id), {"last_login": now}),)
-            if signs_in
-            else ()
-        ),
+        also=(_last_login(link, now),) if signs_in else (),
     )
     if not consumed:
         link.refresh_from_db(fields=["used_at", "invalidated_at", "invalidation_reason"])
@@ -269,7 +294,7 @@ def redeem_otp(
         for _ in range(len({admin_scope(kind) for kind in kinds}) - len(candidates)):
             tokens.otp_check_without_link(otp)
         if matches:
-            return _consume(matches[0], now, {"otp_failed_attempts__lt": limit})
+            return _consume(matches[0], now, limit)
         # Runs (and matches nothing) even without candidates: the same statement either way.
         open_codes.update(otp_failed_attempts=F("otp_failed_attempts") + 1)
         if candidates:

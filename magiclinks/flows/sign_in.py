@@ -24,7 +24,7 @@ from accounts.models import Account, AccountStatus, Partner, User, normalize_ema
 from accounts.redirects import validate_partner_redirect
 from audit import selects
 from audit.actors import Actor
-from audit.combined import update_and_record
+from audit.combined import Change, record_change
 from audit.recorder import build, record
 
 from .. import tokens
@@ -122,15 +122,25 @@ def _refuse_suspended(link: LoginLink) -> LinkSignIn:
     return LinkSignIn(link=link, failure=ACCOUNT_SUSPENDED)
 
 
+@cache
+def _activation_sql() -> str:
+    # Written once per process (audit.combined.record_change).
+    table = connection.ops.quote_name(Account._meta.db_table)
+    return (
+        f'UPDATE {table} SET "status" = %s, "activated_at" = %s'  # noqa: S608
+        ' WHERE "id" = %s AND "status" = %s'
+    )
+
+
 def _activate(account: Account, user: User) -> None:
     """onboarding → active on the first sign-in; conditional, so it happens (and is audited)
     exactly once even when two members sign in at the same moment."""
     if account.status != AccountStatus.ONBOARDING:
         return  # read under the row lock (find_link_for_update): nothing to do, no statement
-    now = timezone.now()
-    update_and_record(  # the conditional UPDATE and its event in one statement
-        Account.objects.filter(pk=account.pk, status=AccountStatus.ONBOARDING),
-        {"status": AccountStatus.ACTIVE, "activated_at": now},
+    now = selects.param(Account, "activated_at", timezone.now())
+    activation = [AccountStatus.ACTIVE, now, account.pk, AccountStatus.ONBOARDING]
+    record_change(  # the conditional UPDATE and its event in one statement
+        Change(_activation_sql(), activation),
         build(
             "account.activated",
             actor=Actor.user(user),

@@ -8,6 +8,8 @@ lone surrogates (PostgreSQL cannot store them) and control characters except tab
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from config.serializers import CheaplyCopiedFields
+
 
 def _check_text(field: serializers.Field, data: object) -> None:
     if not isinstance(data, str):
@@ -72,7 +74,7 @@ class StrictChoiceField(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
-class StrictSerializer(serializers.Serializer):
+class StrictSerializer(CheaplyCopiedFields):
     """Refuses a non-object and any key it does not declare (VALIDATION_ERROR per key)."""
 
     def to_internal_value(self, data):

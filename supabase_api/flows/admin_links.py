@@ -120,64 +120,63 @@ def _prepare(req: LinkRequest, user: User | None) -> tuple[str, User, bool]:
     return kind, user, False
 
 
-def _stamp(user: User, kind: str, req: LinkRequest) -> None:
-    """The *_sent_at bookkeeping Supabase keeps on the user."""
+def _stamps(kind: str, req: LinkRequest) -> dict[str, object]:
+    """The *_sent_at bookkeeping Supabase keeps on the user, as column values (a signup's
+    metadata is merged separately: it needs the stored value)."""
     now = timezone.now()
     if kind == LinkKind.SIGNUP:
-        user.confirmation_sent_at = now
-        if req.data:
-            user.user_metadata = merge_metadata(user.user_metadata, req.data)
-    elif kind == LinkKind.INVITE:
-        user.confirmation_sent_at = user.invited_at = now
-    elif kind in (LinkKind.MAGICLINK, LinkKind.RECOVERY):
-        user.recovery_sent_at = now
-    else:
-        user.new_email, user.email_change_sent_at = req.new_email, now
-
-
-def _stamped_fields(kind: str, req: LinkRequest) -> list[str]:
-    """The columns _stamp changes for an existing user: only they are written (UPDATE … SET of
-    two columns instead of all twenty)."""
-    if kind == LinkKind.SIGNUP:
-        return ["confirmation_sent_at", "user_metadata"] if req.data else ["confirmation_sent_at"]
+        return {"confirmation_sent_at": now}
     if kind == LinkKind.INVITE:
-        return ["confirmation_sent_at", "invited_at"]
+        return {"confirmation_sent_at": now, "invited_at": now}
     if kind in (LinkKind.MAGICLINK, LinkKind.RECOVERY):
-        return ["recovery_sent_at"]
-    return ["new_email", "email_change_sent_at"]
+        return {"recovery_sent_at": now}
+    return {"new_email": req.new_email, "email_change_sent_at": now}
 
 
 @cache
-def _locked_user_sql() -> str:
-    # Written once per process (audit.selects): cheaper than compiling the ORM query each time.
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    table = connection.ops.quote_name(User._meta.db_table)
-    return f"SELECT {selects.columns(User, 'u')} FROM {table} u WHERE u.email = %s{lock}"  # noqa: S608
+def _stamping_sql(stamped: tuple[str, ...]) -> str:
+    # Written once per process (audit.selects): cheaper than compiling the ORM's queries. The
+    # UPDATE locks the row for this transaction as SELECT … FOR UPDATE would (the engine's lock
+    # on the person, magiclinks.flows.issue), and stamps it in the same statement.
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(column)} = %s" for column in stamped)
+    return (
+        f"UPDATE {quote(User._meta.db_table)} SET {assignments}"  # noqa: S608
+        f' WHERE "email" = %s RETURNING {selects.columns(User, None)}'
+    )
 
 
-def _locked_user(email: str) -> User | None:
-    """The user with this (normalised) address, its row locked for this transaction."""
+def _stamped_user(req: LinkRequest) -> User | None:
+    """The user with this (normalised) address, locked and stamped in one statement, or None.
+    Stamping before the checks is safe: a refusal raises out of the transaction, which undoes
+    it."""
+    stamps = _stamps(req.type, req)  # an existing user's link is of the requested kind
+    params = [selects.param(User, column, value) for column, value in stamps.items()]
     with connection.cursor() as cursor:
-        cursor.execute(_locked_user_sql(), [email])
+        cursor.execute(_stamping_sql(tuple(stamps)), [*params, req.email])
         found = cursor.fetchone()
-    return selects.instances((User,), found)[0] if found else None
+    if found is None:
+        return None
+    user = selects.instances((User,), found)[0]
+    if req.type == LinkKind.SIGNUP and req.data:
+        user.user_metadata = merge_metadata(user.user_metadata, req.data)
+        User.objects.filter(pk=user.pk).update(user_metadata=user.user_metadata)
+    return user
 
 
 def create_link(req: LinkRequest, *, actor: Actor) -> GeneratedLink:
     """Create the user if the rules say so, stamp it, and issue the link (with its OTP)."""
     try:
         with transaction.atomic():
-            user = _locked_user(req.email)
+            # No credential or status among the stamped columns (accounts.user_changes has
+            # nothing to detect), so a plain UPDATE of them, without the model's save().
+            user = _stamped_user(req)
             kind, user, is_new = _prepare(req, user)
-            _stamp(user, kind, req)
             if is_new:
+                for column, value in _stamps(kind, req).items():
+                    setattr(user, column, value)
                 user.save(force_insert=True)
                 record("user.created", actor=actor, user=user, details={"via": f"link:{kind}"})
-            else:
-                # No credential or status among these columns (accounts.user_changes has nothing
-                # to detect), so a plain UPDATE of them, without the model's save().
-                fields = _stamped_fields(kind, req)
-                User.objects.filter(pk=user.pk).update(**{f: getattr(user, f) for f in fields})
             issued = issue_link(
                 user=user,
                 kind=kind,
@@ -187,7 +186,7 @@ def create_link(req: LinkRequest, *, actor: Actor) -> GeneratedLink:
                 new_email=req.new_email,
                 with_otp=True,
                 details={"via": "admin_api"},
-                # Locked by the SELECT … FOR UPDATE above (or inserted by this transaction).
+                # Locked by the stamping UPDATE above (or inserted by this transaction).
                 user_locked=True,
             )
     except IntegrityError:  # a concurrent request created the same address first
