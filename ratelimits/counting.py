@@ -173,6 +173,23 @@ def consume(name: str, identity: str, *, override: int | None = None) -> None:
     count(Hit(name, identity, override))
 
 
+class Deferred:
+    """Hits whose counting waits to share the round trip of a later check in the same request:
+    that check counts `*deferred.take()` first, in order, with its own hits; `settle()` counts
+    them on their own if nothing took them (the request failed before that check), so every
+    request still spends them exactly once and one over the limit still gets the 429."""
+
+    def __init__(self, *hits: Hit) -> None:
+        self._hits = hits
+
+    def take(self) -> tuple[Hit, ...]:
+        hits, self._hits = self._hits, ()
+        return hits
+
+    def settle(self) -> None:
+        count(*self.take())
+
+
 def count_after[T](
     parse: Callable[[], T], first: Sequence[Hit], then: Callable[[T], Sequence[Hit]]
 ) -> T:

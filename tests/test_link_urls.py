@@ -3,9 +3,10 @@
 from datetime import timedelta
 
 import pytest
-from django.urls import set_script_prefix
+from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
+from magiclinks import link_urls
 from magiclinks.link_urls import is_browser_reset, link_url, verify_type
 from magiclinks.models import LinkKind, LinkPurpose, LoginLink
 
@@ -66,7 +67,9 @@ def test_redirect_to_is_query_encoded():
 
 
 def test_a_request_script_prefix_is_not_added_to_the_public_base_url():
-    # A link built while serving a request under SCRIPT_NAME equals the one the worker builds.
+    # A link built while serving a request under SCRIPT_NAME equals the one the worker builds,
+    # also when that request is the first to reverse the route (the paths are cached).
+    link_urls._path.cache_clear()
     set_script_prefix("/mounted/")
     try:
         assert link_url(_link(LinkKind.PARTNER_LOGIN), SECRET) == (
@@ -74,3 +77,16 @@ def test_a_request_script_prefix_is_not_added_to_the_public_base_url():
         )
     finally:
         set_script_prefix("/")
+
+
+def test_a_changed_urlconf_is_reversed_again(settings):
+    link_url(_link(LinkKind.PARTNER_LOGIN), SECRET)
+    assert link_urls._path.cache_info().currsize > 0
+    settings.ROOT_URLCONF = settings.ROOT_URLCONF  # what override_settings sends
+    assert link_urls._path.cache_info().currsize == 0
+
+
+def test_the_token_is_quoted_as_reverse_quotes_it():
+    token = "a b+c%"
+    expected = reverse("browser:partner_login", kwargs={"token": token})
+    assert link_url(_link(LinkKind.PARTNER_LOGIN), token) == f"https://login.example.com{expected}"

@@ -244,3 +244,28 @@ def test_the_shared_serializer_gives_what_a_fresh_one_gives(make):
     )
     assert represent(LoginLinkSerializer, result) == LoginLinkSerializer(result).data
     assert represent(LoginLinkSerializer, result) is not represent(LoginLinkSerializer, result)
+
+
+def test_the_key_limit_counts_refused_requests_and_comes_first(tenant):
+    # The flow counts the key's limits with the account's allowance (one round trip); a request
+    # refused before that still spends them, and one over the key's limit is a 429 whatever
+    # else is wrong with it, as when the key was counted before the view.
+    tenant.partner.rate_limit_per_minute = 2
+    tenant.partner.save()
+    assert tenant.api.post(link_path(tenant.account), {"expiry_hours": 0}).status_code == 400
+    assert tenant.api.post("/accounts/999999/login-link", {}).status_code == 404
+    assert error_of(tenant.api.post(link_path(tenant.account), {})) == (429, "RATE_LIMIT_EXCEEDED")
+    invalid = tenant.api.post(link_path(tenant.account), {"expiry_hours": 0})
+    assert error_of(invalid) == (429, "RATE_LIMIT_EXCEEDED")
+    assert LoginLink.objects.count() == 0
+
+
+def test_a_request_over_the_key_limit_spends_no_link_allowance(tenant):
+    tenant.partner.rate_limit_per_minute = 1
+    tenant.partner.login_links_per_account_per_hour = 1
+    tenant.partner.save()
+    assert tenant.api.post(link_path(tenant.account), {"expiry_hours": 0}).status_code == 400
+    assert error_of(tenant.api.post(link_path(tenant.account), {})) == (429, "RATE_LIMIT_EXCEEDED")
+    tenant.partner.rate_limit_per_minute = 100
+    tenant.partner.save()
+    assert tenant.api.post(link_path(tenant.account), {}).status_code == 201

@@ -37,9 +37,9 @@ pytestmark = [
 # (statements, Redis commands) per request. Before issue 13: issue 8 statements (+ 2 savepoint
 # statements when nested), generate_link 7, browser redeem 12 (of which 2 savepoint statements),
 # verify 12; see docs/performance.md for the list of each.
-# Two Lua calls: the key's minute and day limits before any work, the account's hourly allowance
-# inside the flow (ratelimits.counting: all the counters of one check in one round trip).
-ISSUE = (4, ["EVALSHA", "EVALSHA"])
+# One Lua call: the key's minute and day limits and the account's hourly allowance, counted
+# together by the flow once the request is valid (ratelimits.counting.Deferred); was two.
+ISSUE = (4, ["EVALSHA"])
 # The service key, the person locked and stamped (one UPDATE … RETURNING), the issue's lock-free
 # statement (the person is locked already), and nothing else: 3 (was 4 with SELECT … FOR UPDATE
 # and a separate stamping UPDATE).

@@ -79,10 +79,12 @@ class PartnerLinkResult:
 
 
 def _target_user(account: Account, wanted: str | None) -> User:
-    # A no-op when the caller already prefetched the memberships (the Partner API does).
-    prefetch_related_objects(
-        [account], Prefetch("memberships", Membership.objects.select_related("user"))
-    )
+    # The Partner API's account lookup has prefetched them (checked first: asking
+    # prefetch_related_objects to find that out costs more than the check).
+    if Account.memberships.rel.cache_name not in getattr(account, "_prefetched_objects_cache", {}):
+        prefetch_related_objects(
+            [account], Prefetch("memberships", Membership.objects.select_related("user"))
+        )
     for membership in account.memberships.all():
         if membership.user.email == wanted if wanted else membership.role == MembershipRole.PRIMARY:
             if is_protected(membership.user):
@@ -99,6 +101,7 @@ def generate_partner_link(
     *,
     actor: Actor,
     self_service: bool = False,
+    count_first: limits.Deferred | None = None,
 ) -> PartnerLinkResult:
     """Issue a partner_login link; raises AccountSuspended, UserNotOnAccount, UserNotEligible,
     InvalidRedirect or limits.RateLimitExceeded (and writes nothing then).
@@ -106,6 +109,7 @@ def generate_partner_link(
     `self_service`: the person asked for it on a dead link's page (flows.fresh_link). It is not
     counted against the account's hourly allowance, which is the partner's budget (the form has
     its own per-address and per-IP limits), and it replaces no link the partner or staff issued.
+    `count_first`: the caller's limits, counted before the account's, in the same round trip.
     """
     if account.is_suspended:
         raise AccountSuspended()
@@ -123,8 +127,13 @@ def generate_partner_link(
     if not self_service:
         # Security: only the partner's (and staff's) own requests spend the partner's allowance;
         # otherwise anybody knowing a client's address could lock the partner out of issuing.
-        limits.consume(
-            ACCOUNT_LINK_LIMIT, str(account.pk), override=partner.login_links_per_account_per_hour
+        limits.count(
+            *(count_first.take() if count_first else ()),
+            limits.Hit(
+                ACCOUNT_LINK_LIMIT,
+                str(account.pk),
+                partner.login_links_per_account_per_hour,
+            ),
         )
 
     with transaction.atomic():

@@ -21,7 +21,7 @@ from accounts.authentication import PartnerKeyAuthentication
 from accounts.models import Account, PartnerApiKey
 from accounts.permissions import HasPartnerScope
 from config.parsers import JSONParser
-from ratelimits.counting import Hit, count
+from ratelimits.counting import Deferred, Hit, LimitStoreUnavailable, RateLimitExceeded, count
 
 from . import errors, idempotency, queries
 
@@ -50,17 +50,26 @@ class PartnerKeyThrottle(BaseThrottle):
     both counted in one round trip (ratelimits.counting). Exceeding one raises
     `RateLimitExceeded` straight through DRF, so the 429 body can say which limit, its window and
     when it resets (DRF's own `Throttled` only carries a wait time); an unreachable store raises
-    `LimitStoreUnavailable` (503)."""
+    `LimitStoreUnavailable` (503).
+
+    A view that counts a limit of its own later (the login link's per-account allowance) defers
+    them (`defers_key_limits`): its flow counts them first, in the same round trip as its own
+    (ratelimits.counting.Deferred), and a request that fails before that counts them on its way
+    out (handle_exception), so a client over its key's limit gets the 429 either way."""
 
     def allow_request(self, request: Request, view) -> bool:
         key = request.auth
         if not isinstance(key, PartnerApiKey):
             return True  # unauthenticated requests never reach here on authenticated views
         partner, identity = key.partner, str(key.pk)
-        count(
+        hits = (
             Hit("partner.key.minute", identity, partner.rate_limit_per_minute),
             Hit("partner.key.day", identity, partner.rate_limit_per_day),
         )
+        if view.defers_key_limits(request):
+            view.key_limits = Deferred(*hits)
+        else:
+            count(*hits)
         return True
 
 
@@ -77,7 +86,14 @@ class PartnerApiView(APIView):
     def get_exception_handler(self):
         return errors.exception_handler
 
+    def defers_key_limits(self, request: Request) -> bool:
+        """Whether this request's flow counts the key's limits with its own (see
+        PartnerKeyThrottle). Never with Idempotency-Key: that request's claim is written
+        before the flow runs, and a refusal must come before it."""
+        return False
+
     def dispatch(self, request, *args, **kwargs):
+        self.key_limits = Deferred()
         self._claim: idempotency.Claim | None = None
         self._scope = contextlib.ExitStack()
         with self._scope:  # the idempotent request's transaction, when initial() opened one
@@ -89,7 +105,18 @@ class PartnerApiView(APIView):
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.Replay):
             return exc.response
+        try:
+            self.key_limits.settle()  # deferred and not yet counted: the request failed first
+        except (RateLimitExceeded, LimitStoreUnavailable) as refusal:
+            exc = refusal  # over the key's limit: the 429 (or 503) it would have got up front
         return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # A deferring view's flow has taken them on every path that gets here without an
+        # exception; should one ever not, they are still spent (the answer is given by now).
+        with contextlib.suppress(RateLimitExceeded, LimitStoreUnavailable):
+            self.key_limits.settle()
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)

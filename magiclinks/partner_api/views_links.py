@@ -11,7 +11,7 @@ from audit.actors import Actor
 
 from ..flows.partner_link import generate_partner_link
 from ..flows.revoke import revoke_link
-from . import queries
+from . import idempotency, queries
 from .base import PartnerApiView
 from .errors import ApiError
 from .pagination import paginated_response
@@ -41,6 +41,10 @@ _EXAMPLE_RESPONSE = {
 
 class LoginLinkView(PartnerApiView):
     required_scopes = {"POST": "links:write"}
+
+    def defers_key_limits(self, request: Request) -> bool:
+        # The key's limits and the account's allowance in one round trip (the flow counts both).
+        return not idempotency.requested(request)
 
     @extend_schema(
         operation_id="generateLoginLink",
@@ -91,7 +95,10 @@ class LoginLinkView(PartnerApiView):
         body = GenerateLinkSerializer(data=self.json_body())
         body.is_valid(raise_exception=True)
         result = generate_partner_link(
-            account, body.options(), actor=Actor.partner(self.key.partner)
+            account,
+            body.options(),
+            actor=Actor.partner(self.key.partner),
+            count_first=self.key_limits,
         )
         return Response(represent(LoginLinkSerializer, result), status=status.HTTP_201_CREATED)
 
