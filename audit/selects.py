@@ -33,6 +33,11 @@ def _converters(model: type[Model], vendor: str) -> tuple:
     return tuple(out)
 
 
+def width(model: type[Model]) -> int:
+    """How many columns `columns(model, …)` selects."""
+    return len(_fields(model))
+
+
 def columns(model: type[Model], alias: str | None) -> str:
     """`alias."col", …` for every concrete field of `model`, in the order `instances` reads
     (`"col", …` without an alias: a RETURNING clause, which SQLite lets name no alias)."""

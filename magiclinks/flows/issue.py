@@ -3,8 +3,12 @@
 (A partner or staff link also replaces the person's self-service links of that account; a
 self-service link replaces only those: see models.self_service_scope.)
 
-Both happen in one transaction, under a lock on the user's row, so two simultaneous issues for
-the same person cannot both leave an active link behind.
+Both happen in one transaction, under a lock on the user's row (and, for a partner link, the
+account's, taken first), so two simultaneous issues for the same person cannot both leave an
+active link behind. A partner link whose caller already holds the account's lock (the Partner
+API locks it with its lookup) takes no other: every issue of a partner link takes the account's
+lock first, and the scopes it supersedes are that account's, so the account's lock serialises
+them as the person's does.
 """
 
 from dataclasses import dataclass
@@ -197,6 +201,7 @@ def issue_link(
     details: dict | None = None,
     self_service: bool = False,
     user_locked: bool = False,
+    account_locked: bool = False,
     recheck_suspension: bool = False,
 ) -> IssuedLink:
     """Create a link for `user` and return it with its secret. See the module docstring.
@@ -205,6 +210,9 @@ def issue_link(
     their earlier self-service links of the account (models.self_service_scope).
     `user_locked`: the caller already holds the person's row lock in this transaction (and no
     account row lock is needed), so no lock statement is sent.
+    `account_locked` (partner_login only): the caller holds the account's row lock in this
+    transaction. Every issue of the account's scopes takes that lock first, so it serialises
+    them as the person's lock does; no lock statement is sent.
     `recheck_suspension`: raise AccountSuspended when the account is suspended under the lock.
 
     Two statements inside the caller's transaction (or one of its own, without a savepoint):
@@ -236,6 +244,8 @@ def issue_link(
         created_at=now,
         expires_at=now + lifetime,
     )
+    if account is not None and Account.partner.is_cached(account):
+        link.partner = account.partner  # loaded already: the email's subject names it
     otp = None
     if with_otp:
         otp = tokens.new_otp()
@@ -260,8 +270,10 @@ def issue_link(
         details={"reason": InvalidationReason.SUPERSEDED, "replaced_by": str(link.pk)},
         **refs,
     )
+    if account_locked and account is None:
+        raise ValueError("account_locked needs the account")
     with transaction.atomic(savepoint=False):
-        if not user_locked or account is not None:
+        if not account_locked and (not user_locked or account is not None):
             _lock(user, account, recheck_suspension=recheck_suspension)
         superseded = _insert(link, generated, invalidated, replaces)
     link._state.adding, link._state.db = False, connection.alias

@@ -102,6 +102,7 @@ def generate_partner_link(
     actor: Actor,
     self_service: bool = False,
     count_first: limits.Deferred | None = None,
+    account_locked: bool = False,
 ) -> PartnerLinkResult:
     """Issue a partner_login link; raises AccountSuspended, UserNotOnAccount, UserNotEligible,
     InvalidRedirect or limits.RateLimitExceeded (and writes nothing then).
@@ -110,6 +111,8 @@ def generate_partner_link(
     counted against the account's hourly allowance, which is the partner's budget (the form has
     its own per-address and per-IP limits), and it replaces no link the partner or staff issued.
     `count_first`: the caller's limits, counted before the account's, in the same round trip.
+    `account_locked`: the caller read `account` with its row locked, in the transaction this
+    runs in (the Partner API): its status is current and no lock statement is needed.
     """
     if account.is_suspended:
         raise AccountSuspended()
@@ -136,9 +139,12 @@ def generate_partner_link(
             ),
         )
 
-    with transaction.atomic():
+    # Without a savepoint when the caller's transaction holds the account's lock: nothing below
+    # raises an expected error, and an unexpected one fails the caller's whole request.
+    with transaction.atomic(savepoint=not account_locked):
         # Staff may suspend the account while we validated: issue_link re-checks it under the
-        # account's row lock, taken with the person's in one statement.
+        # account's row lock (taken here with the person's in one statement, unless the caller
+        # took it with its lookup).
         issued = issue_link(
             user=user,
             kind=LinkKind.PARTNER_LOGIN,
@@ -149,7 +155,8 @@ def generate_partner_link(
             redirect_url=safe_redirect,
             details={"send_notification": options.send_notification},
             self_service=self_service,
-            recheck_suspension=True,
+            recheck_suspension=not account_locked,
+            account_locked=account_locked,
         )
         if options.send_notification:
             queue_link_email(

@@ -92,14 +92,23 @@ class PartnerApiView(APIView):
         before the flow runs, and a refusal must come before it."""
         return False
 
+    def runs_in_one_transaction(self, request: Request) -> bool:
+        """Whether the request (after authentication and the key's limits) is one transaction:
+        always with Idempotency-Key (the key's row commits with the request's effects), and for
+        views whose lookups lock what their flow changes (the login link's account)."""
+        return idempotency.requested(request) and hasattr(self, "post")
+
     def dispatch(self, request, *args, **kwargs):
         self.key_limits = Deferred()
         self._claim: idempotency.Claim | None = None
+        self._in_transaction = False
         self._scope = contextlib.ExitStack()
-        with self._scope:  # the idempotent request's transaction, when initial() opened one
+        with self._scope:  # the request's transaction, when initial() opened one
             response = super().dispatch(request, *args, **kwargs)
             if self._claim is not None:
                 idempotency.store(self._claim, response)
+            elif self._in_transaction and response.status_code >= 400:
+                transaction.set_rollback(True)  # a refused request leaves nothing behind
             return response
 
     def handle_exception(self, exc):
@@ -121,9 +130,11 @@ class PartnerApiView(APIView):
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
         self._check_media_type(request)
-        if idempotency.requested(request) and hasattr(self, "post"):
+        if self.runs_in_one_transaction(request):
             self._scope.enter_context(transaction.atomic())
-            self._claim = idempotency.begin(request, self.key.partner_id)
+            self._in_transaction = True
+            if idempotency.requested(request):
+                self._claim = idempotency.begin(request, self.key.partner_id)
 
     def _check_media_type(self, request: Request) -> None:
         if request.method in BODY_METHODS and hasattr(self, request.method.lower()):
@@ -159,8 +170,10 @@ class PartnerApiView(APIView):
         query.is_valid(raise_exception=True)
         return query.validated_data
 
-    def account(self, account_id: int) -> Account:
-        account = queries.partner_account(self.key.partner, account_id)
+    def account(self, account_id: int, *, lock: bool = False) -> Account:
+        """The partner's account (404 otherwise); `lock`: its row locked for the request's
+        transaction (runs_in_one_transaction)."""
+        account = queries.partner_account(self.key.partner, account_id, lock=lock)
         if account is None:
             raise errors.account_not_found()
         return account

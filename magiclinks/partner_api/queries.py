@@ -28,33 +28,37 @@ def _memberships() -> Prefetch:
 
 
 @cache
-def _account_sql() -> str:
+def _account_sql(lock: bool) -> str:
     # Written once per process (audit.selects): compiling the select_related query of the same
     # shape costs three times what running it costs.
+    # The partner is the caller's (authenticated with its key): not read again.
     quote = connection.ops.quote_name
-    table = {model: quote(model._meta.db_table) for model in (Membership, User, Account, Partner)}
+    table = {model: quote(model._meta.db_table) for model in (Membership, User, Account)}
     return (
         f"SELECT {selects.columns(Membership, 'm')}, {selects.columns(User, 'u')},"  # noqa: S608
-        f" {selects.columns(Account, 'a')}, {selects.columns(Partner, 'p')}"
+        f" {selects.columns(Account, 'a')}"
         f" FROM {table[Membership]} m JOIN {table[User]} u ON u.id = m.user_id"
         f" JOIN {table[Account]} a ON a.id = m.account_id"
-        f" JOIN {table[Partner]} p ON p.id = a.partner_id"
         " WHERE m.account_id = %s AND a.partner_id = %s ORDER BY m.created_at, m.id"
+        + (" FOR UPDATE OF a" if lock and connection.features.has_select_for_update_of else "")
     )
 
 
-def partner_account(partner: Partner, account_id: int) -> Account | None:
+def partner_account(partner: Partner, account_id: int, *, lock: bool = False) -> Account | None:
     """The partner's account with this id, or None (also for another partner's account), with
     its partner and its memberships (and their users) loaded.
 
     One statement: the memberships joined to their user, account and partner (every endpoint
     under /accounts/{id} starts here). An account without members (which the flows never leave
-    behind) falls back to the account's own query."""
+    behind) falls back to the account's own query (unlocked: no flow acts on it).
+
+    `lock` (inside a transaction): the account's row is locked until it ends, in the same
+    statement; the person's and the partner's rows are not."""
     if not 0 < account_id <= MAX_ID:
         return None
     with connection.cursor() as cursor:
         cursor.execute(
-            _account_sql(),
+            _account_sql(lock),
             [
                 selects.param(Account, "id", account_id),
                 selects.param(Account, "partner", partner.pk),
@@ -68,16 +72,14 @@ def partner_account(partner: Partner, account_id: int) -> Account | None:
             .filter(partner=partner, pk=account_id)
             .first()
         )
-    account = partner_row = None
+    member_width = selects.width(Membership) + selects.width(User)
+    (account,) = selects.instances((Account,), rows[0][member_width:])  # the same in every row
+    account.partner = partner
     memberships = []
     for row in rows:
-        membership, user, this_account, this_partner = selects.instances(
-            (Membership, User, Account, Partner), row
-        )
-        account, partner_row = account or this_account, partner_row or this_partner
+        membership, user = selects.instances((Membership, User), row[:member_width])
         membership.user, membership.account = user, account  # one account, as prefetch leaves
         memberships.append(membership)
-    account.partner = partner_row
     # What prefetch_related stores: the related manager's queryset with its results filled in.
     cached = account.memberships.all()
     cached._result_cache, cached._prefetch_done = memberships, True
