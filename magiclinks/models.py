@@ -130,7 +130,10 @@ class LoginLink(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # SHA-256 of the secret's hashed_token, i.e. SHA-256(SHA-256(secret)): neither the secret nor
     # the hashed_token a client presents is ever stored (see magiclinks.tokens).
-    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    # Unique through Meta.constraints, not unique=True: on PostgreSQL that would add a second,
+    # text_pattern_ops index for LIKE queries nobody makes, on a random key every issue inserts
+    # into (docs/performance.md, "Growth").
+    token_digest = models.CharField(max_length=64, editable=False)
     # HMAC of the optional 6-digit code (Admin API links); blank when the link has none.
     otp_mac = models.CharField(max_length=64, blank=True, editable=False)
     # Wrong codes so far; at OTP_MAX_ATTEMPTS the code stops working (the link does not).
@@ -145,6 +148,7 @@ class LoginLink(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="login_links",
+        db_index=False,  # link_account_recent (account, -created_at) serves lookups by account
     )
     partner = models.ForeignKey(
         "accounts.Partner",
@@ -187,6 +191,9 @@ class LoginLink(models.Model):
             # Purge and the admin's date filters.
             models.Index(fields=["expires_at"], name="link_expires"),
             models.Index(fields=["-created_at"], name="link_recent"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["token_digest"], name="link_token_digest_unique"),
         ]
         permissions = [("revoke_loginlink", "Can revoke login links")]
 

@@ -64,3 +64,50 @@ def test_status_is_derived_and_matches_the_sql_annotation(make):
         assert {link.pk for link in LoginLink.objects.with_status_in(status)} == {
             pk for pk, value in expected.items() if value == status
         }
+
+
+@pytest.mark.parametrize("table", ["magiclinks_loginlink", "audit_auditevent"])
+def test_the_hot_tables_have_no_index_another_one_already_serves(postgres, table):
+    # Every issue inserts into both tables: an index whose columns lead another index (or a
+    # LIKE twin of a unique one) costs every insert and serves no query the other cannot.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.relname, pg_get_indexdef(x.indexrelid), x.indpred IS NOT NULL,"
+            " array(SELECT pg_get_indexdef(x.indexrelid, k + 1, true)"
+            "       FROM generate_subscripts(x.indkey, 1) AS k ORDER BY k)"
+            " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " WHERE x.indrelid = %s::regclass",
+            [table],
+        )
+        indexes = cursor.fetchall()
+    assert not [name for name, definition, *_ in indexes if "pattern_ops" in definition]
+    full = [(name, columns) for name, _, partial, columns in indexes if not partial]
+    redundant = [
+        (name, other)
+        for name, columns in full
+        for other, other_columns in full
+        if name != other and other_columns[: len(columns)] == columns
+    ]
+    assert redundant == []
+
+
+def test_a_digest_is_stored_once(make):
+    link = LoginLink.objects.create(
+        token_digest="e" * 64,
+        user=make.user(),
+        kind="magiclink",
+        scope="admin:magiclink",
+        issuer_type="system",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    with pytest.raises(IntegrityError):
+        LoginLink.objects.create(
+            token_digest=link.token_digest,
+            user=link.user,
+            kind="magiclink",
+            scope="admin:magiclink",
+            issuer_type="system",
+            expires_at=link.expires_at,
+        )
