@@ -276,6 +276,7 @@ def issue_link(
         if not account_locked and (not user_locked or account is not None):
             _lock(user, account, recheck_suspension=recheck_suspension)
         superseded = _insert(link, generated, invalidated, replaces)
+    invalidated.rows_written = superseded  # one event per superseded link (audit.recorder)
     link._state.adding, link._state.db = False, connection.alias
     return IssuedLink(link=link, secret=secret, otp=otp, invalidated_count=superseded)
 
