@@ -1,13 +1,17 @@
 """audit.inserts: an unsaved instance as the INSERT the ORM would send (defaults, JSON, no auto
 primary key), executable as is."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from audit.actors import Actor
 from audit.inserts import row
 from audit.models import AuditEvent
 from audit.recorder import build
+from magiclinks.models import LoginLink
 
 
 @pytest.mark.django_db
@@ -27,12 +31,6 @@ def test_row_inserts_what_save_would():
 def test_every_value_is_what_the_orm_would_prepare(make):
     # row() passes some values to the driver as they are (audit.inserts._PASSED_THROUGH); each
     # must equal what get_db_prep_save makes of it, for every column of the hot paths' rows.
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from magiclinks.models import LoginLink
-
     account = make.account()
     user = account.users.get()
     now = timezone.now()

@@ -5,7 +5,10 @@ import threading
 import pytest
 from django.db import connection
 
+from audit.actors import Actor
+from magiclinks.flows.partner_link import PartnerLinkOptions, generate_partner_link
 from magiclinks.models import LoginLink
+from magiclinks.partner_api.queries import partner_account
 from tests.partner_api_support import Api
 
 pytest_plugins = ["tests.partner_api_fixtures"]
@@ -48,10 +51,6 @@ def test_api_issues_and_staff_issues_for_one_person_leave_one_active_link(
     # The API's issue locks only the account (with its lookup); the admin button's locks the
     # account and the person. Both take the account's lock first, so they serialise: whatever
     # the interleaving, one link of the account stays active and nobody deadlocks.
-    from audit.actors import Actor
-    from magiclinks.flows.partner_link import PartnerLinkOptions, generate_partner_link
-    from magiclinks.partner_api.queries import partner_account
-
     partner = make.partner()
     partner.login_links_per_account_per_hour = 100
     partner.save()

@@ -19,7 +19,6 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -280,7 +279,7 @@ def redeem_otp(
     kinds = list(kinds)
     person = user.pk if user is not None else _NOBODY
     with transaction.atomic(savepoint=False):
-        list(get_user_model().objects.select_for_update().filter(pk=person).values_list("pk"))
+        list(User.objects.select_for_update().filter(pk=person).values_list("pk"))
         open_codes = (
             _lookup(kinds)
             .filter(user_id=person, used_at=None, invalidated_at=None, expires_at__gt=now)
