@@ -7,7 +7,8 @@ pg_stat_activity, the sampler's own connection excluded), and the machine's coun
 /proc/stat (for steal: time the hypervisor gave to other guests while this one wanted to run).
 The load generator runs on the same cores; its CPU is not counted, which is why CPU per request
 is the figure to compare and req/s is only read next to it. Redis's CPU is not counted either:
-the server is shared with the other suites on this machine.
+the server is shared with the other suites on this machine. `figures(windows, requests)` adds up
+several windows (a scenario measured in chunks, bench/run.py) before dividing.
 """
 
 import os
@@ -71,25 +72,40 @@ class Sampler:
     def start(self) -> None:
         self.before = self._snapshot()
 
-    def stop(self, requests: int) -> dict:
+    def stop(self) -> dict:
+        """The window's raw counters (seconds of CPU, machine ticks); `figures` turns one or
+        several windows into per-request figures."""
         after = self._snapshot()
 
         def spent(kind: str) -> float:
             # Processes that appeared during the window count from zero (a new backend).
             return sum(t - self.before[kind].get(pid, 0) for pid, t in after[kind].items())
 
-        web_s, db_s = spent("web") * TICK_S, spent("db") * TICK_S
-        delta = [b - a for a, b in zip(self.before["machine"], after["machine"], strict=False)]
-        total = sum(delta[:8]) or 1  # user nice system idle iowait irq softirq steal
         # A process gone by the end took its counters with it: say so, the figure is low then.
         lost = [
             pid for kind in ("web", "db") for pid in self.before[kind] if pid not in after[kind]
         ]
         return {
-            "lost_processes": len(lost),
-            "cpu_ms_per_request": round((web_s + db_s) * 1000 / requests, 2),
-            "web_cpu_ms_per_request": round(web_s * 1000 / requests, 2),
-            "db_cpu_ms_per_request": round(db_s * 1000 / requests, 2),
-            "steal_pct": round(100 * delta[7] / total, 1) if len(delta) > 7 else None,
-            "machine_busy_pct": round(100 * (total - delta[3] - delta[4]) / total, 1),
+            "web_s": spent("web") * TICK_S,
+            "db_s": spent("db") * TICK_S,
+            "machine": [
+                b - a for a, b in zip(self.before["machine"], after["machine"], strict=False)
+            ],
+            "lost": len(lost),
         }
+
+
+def figures(windows: list[dict], requests: int) -> dict:
+    """Server CPU per request, steal and how busy the machine was, over the windows together."""
+    web_s = sum(w["web_s"] for w in windows)
+    db_s = sum(w["db_s"] for w in windows)
+    delta = [sum(column) for column in zip(*(w["machine"] for w in windows), strict=True)]
+    total = sum(delta[:8]) or 1  # user nice system idle iowait irq softirq steal
+    return {
+        "lost_processes": sum(w["lost"] for w in windows),
+        "cpu_ms_per_request": round((web_s + db_s) * 1000 / requests, 2),
+        "web_cpu_ms_per_request": round(web_s * 1000 / requests, 2),
+        "db_cpu_ms_per_request": round(db_s * 1000 / requests, 2),
+        "steal_pct": round(100 * delta[7] / total, 1) if len(delta) > 7 else None,
+        "machine_busy_pct": round(100 * (total - delta[3] - delta[4]) / total, 1),
+    }

@@ -4,7 +4,8 @@ Runs in its own process (bench/run.py starts it), so the client never shares an 
 with the server. Usage: `python bench/load.py BASE_URL[,BASE_URL…] SPEC.json OUT.json`, where
 the spec is {"concurrency": n, "warmup": [...], "requests": [...]} and each request is
 [method, path, headers, body-or-null]. Warm-up requests run first and are not measured. With
-several base URLs (two web nodes), the requests go to them in turn (round robin).
+several base URLs (two web nodes), the requests go to them in turn (round robin). The output is
+the summary (`summarize`) and the raw latencies in seconds.
 """
 
 import asyncio
@@ -47,6 +48,24 @@ async def _replay(clients: list[httpx.AsyncClient], requests: list, concurrency:
     return time.perf_counter() - started, latencies, statuses
 
 
+def summarize(latencies: list[float], seconds: float, statuses: dict, concurrency: int) -> dict:
+    """req/s and latency percentiles (ms) of measured requests; bench/run.py also calls it on the
+    latencies of a scenario's chunks put together."""
+    ordered = sorted(latencies)
+    ms = 1000.0
+    return {
+        "requests": len(ordered),
+        "concurrency": concurrency,
+        "seconds": round(seconds, 3),
+        "rps": round(len(ordered) / seconds, 1),
+        "mean_ms": round(statistics.fmean(ordered) * ms, 2),
+        "p50_ms": round(percentile(ordered, 0.50) * ms, 2),
+        "p95_ms": round(percentile(ordered, 0.95) * ms, 2),
+        "p99_ms": round(percentile(ordered, 0.99) * ms, 2),
+        "statuses": dict(statuses),
+    }
+
+
 async def run(base_urls: list[str], spec: dict) -> dict:
     concurrency = spec["concurrency"]
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -58,19 +77,8 @@ async def run(base_urls: list[str], spec: dict) -> dict:
     finally:
         for client in clients:
             await client.aclose()
-    ordered = sorted(latencies)
-    ms = 1000.0
-    return {
-        "requests": len(latencies),
-        "concurrency": concurrency,
-        "seconds": round(seconds, 3),
-        "rps": round(len(latencies) / seconds, 1),
-        "mean_ms": round(statistics.fmean(ordered) * ms, 2),
-        "p50_ms": round(percentile(ordered, 0.50) * ms, 2),
-        "p95_ms": round(percentile(ordered, 0.95) * ms, 2),
-        "p99_ms": round(percentile(ordered, 0.99) * ms, 2),
-        "statuses": dict(statuses),
-    }
+    # The raw latencies too: run.py puts a scenario's chunks together (and drops them after).
+    return {**summarize(latencies, seconds, statuses, concurrency), "latencies": latencies}
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import cpu, growth, report  # noqa: E402
+from bench import cpu, growth, load, report  # noqa: E402
 
 PY = sys.executable
 GUNICORN = str(Path(PY).with_name("gunicorn"))
@@ -201,6 +201,59 @@ def _load(ports: list[int], spec: dict) -> dict:
         return json.loads(out_path.read_text())
 
 
+def _report(label: str, result: dict) -> None:
+    spread = result.get("cpu_ms_per_chunk", [])
+    chunks = f"  (chunks {min(spread):.2f}–{max(spread):.2f})" if len(spread) > 1 else ""
+    print(
+        f"  {label:<22}{result['rps']:>8.1f} req/s  p99 {result['p99_ms']:.1f} ms"
+        f"  cpu {result['cpu_ms_per_request']:.2f} ms/req (web {result['web_cpu_ms_per_request']}"
+        f" + db {result['db_cpu_ms_per_request']}){chunks}  steal {result['steal_pct']} %"
+        f"  busy {result['machine_busy_pct']} %  {result['statuses']}",
+        flush=True,
+    )
+    if result["lost_processes"]:
+        print(f"  {result['lost_processes']} process(es) exited in the window: CPU undercounted")
+    if result["steal_pct"] and result["steal_pct"] > STEAL_RERUN_PCT:
+        print(f"  steal above {STEAL_RERUN_PCT} %: run again", flush=True)
+
+
+def _warm_up(ports: list[int], scenario: str, data: dict, args, concurrency: int) -> None:
+    warmup = requests_for(scenario, data, args.warmup)
+    _load(ports, {"concurrency": concurrency, "warmup": [], "requests": warmup})
+
+
+def _measured_chunk(
+    ports: list[int], requests: list, servers: list, concurrency: int
+) -> tuple[dict, dict]:
+    """Replay `requests` with the server CPU sampled over exactly that window (bench/cpu.py)."""
+    sampler = cpu.Sampler([server.pid for server in servers], DB_URL)
+    sampler.start()
+    loaded = _load(ports, {"concurrency": concurrency, "warmup": [], "requests": requests})
+    return loaded, sampler.stop()
+
+
+def _combined(chunks: list[tuple[dict, dict]], concurrency: int, nodes: int) -> dict:
+    """One scenario's figures over its chunks: requests, seconds and CPU added up, the latency
+    percentiles over every request."""
+    statuses: dict = {}
+    for loaded, _ in chunks:
+        for status, n in loaded["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+    result = load.summarize(
+        [latency for loaded, _ in chunks for latency in loaded["latencies"]],
+        sum(loaded["seconds"] for loaded, _ in chunks),
+        statuses,
+        concurrency,
+    )
+    result.update(cpu.figures([window for _, window in chunks], result["requests"]))
+    if len(chunks) > 1:
+        result["cpu_ms_per_chunk"] = [
+            round((w["web_s"] + w["db_s"]) * 1000 / loaded["requests"], 2) for loaded, w in chunks
+        ]
+    result["nodes"] = nodes
+    return result
+
+
 def measure(
     ports: list[int],
     scenario: str,
@@ -211,35 +264,39 @@ def measure(
     concurrency: int | None = None,
     label: str | None = None,
 ) -> dict:
-    """Warm up (unmeasured), then replay the measured requests with the server CPU sampled over
-    exactly that window (bench/cpu.py)."""
+    """One scenario on its own: warm up (unmeasured), then the measured requests in one window."""
     concurrency = concurrency or args.concurrency
-    warmup = requests_for(scenario, data, args.warmup)
-    _load(ports, {"concurrency": concurrency, "warmup": [], "requests": warmup})
-    sampler = cpu.Sampler([server.pid for server in servers], DB_URL)
-    sampler.start()
-    result = _load(
-        ports,
-        {
-            "concurrency": concurrency,
-            "warmup": [],
-            "requests": requests_for(scenario, data, args.requests, offset=args.warmup),
-        },
-    )
-    result.update(sampler.stop(result["requests"]))
-    result["nodes"] = len(ports)
-    print(
-        f"  {label or scenario:<22}{result['rps']:>8.1f} req/s  p99 {result['p99_ms']:.1f} ms"
-        f"  cpu {result['cpu_ms_per_request']:.2f} ms/req (web {result['web_cpu_ms_per_request']}"
-        f" + db {result['db_cpu_ms_per_request']})  steal {result['steal_pct']} %"
-        f"  busy {result['machine_busy_pct']} %  {result['statuses']}",
-        flush=True,
-    )
-    if result["lost_processes"]:
-        print(f"  {result['lost_processes']} process(es) exited in the window: CPU undercounted")
-    if result["steal_pct"] and result["steal_pct"] > STEAL_RERUN_PCT:
-        print(f"  steal above {STEAL_RERUN_PCT} %: run again", flush=True)
+    _warm_up(ports, scenario, data, args, concurrency)
+    requests = requests_for(scenario, data, args.requests, offset=args.warmup)
+    chunk = _measured_chunk(ports, requests, servers, concurrency)
+    result = _combined([chunk], concurrency, len(ports))
+    _report(label or scenario, result)
     return result
+
+
+def measure_round(port: int, data: dict, args, servers: list) -> dict:
+    """Every scenario, taking turns: each scenario's measured requests are cut into
+    `args.chunks` chunks and the scenarios run chunk by chunk, in an order rotated at each
+    chunk. A machine whose speed drifts during the round (seen here: the same scenario 20-50 %
+    apart a minute later, with no steal reported) then slows every scenario alike, so the
+    ratios compare the paths and not the minute each one ran in."""
+    ports, concurrency = [port], args.concurrency
+    for scenario in SCENARIOS:
+        _warm_up(ports, scenario, data, args, concurrency)
+    size = -(-args.requests // args.chunks)
+    chunks: dict[str, list] = {scenario: [] for scenario in SCENARIOS}
+    for number, first in enumerate(range(0, args.requests, size)):
+        turn = number % len(SCENARIOS)
+        for scenario in SCENARIOS[turn:] + SCENARIOS[:turn]:
+            requests = requests_for(
+                scenario, data, min(size, args.requests - first), offset=args.warmup + first
+            )
+            chunks[scenario].append(_measured_chunk(ports, requests, servers, concurrency))
+    results = {}
+    for scenario in SCENARIOS:
+        results[scenario] = _combined(chunks[scenario], concurrency, 1)
+        _report(scenario, results[scenario])
+    return results
 
 
 def measure_two_nodes(env: dict, port: int, data: dict, args, servers: list) -> dict:
@@ -314,6 +371,9 @@ def main() -> None:
         help="then start a second gunicorn and measure 1 node against 2 (round robin)",
     )
     parser.add_argument("--rounds", type=int, default=1, help="scenario rounds (alternating)")
+    parser.add_argument(
+        "--chunks", type=int, default=4, help="chunks per scenario and round, taking turns"
+    )
     args = parser.parse_args()
     started = time.monotonic()
     port = free_port()
@@ -332,15 +392,15 @@ def main() -> None:
     growth_info: dict = {}
     two_nodes: dict = {}
     try:
-        print(f"== load: {args.requests} requests per scenario, concurrency {args.concurrency}")
+        print(
+            f"== load: {args.requests} requests per scenario in {args.chunks} chunks taking turns,"
+            f" concurrency {args.concurrency}"
+        )
         for round_no in range(args.rounds):
             if round_no:
                 data.update(seed(env, "links", args.requests + args.warmup))
                 settle()
-            this_round = {}
-            for scenario in SCENARIOS:
-                this_round[scenario] = measure([port], scenario, data, args, servers)
-            rounds.append(this_round)
+            rounds.append(measure_round(port, data, args, servers))
         results.update(rounds[0])
         if args.two_nodes:
             two_nodes = measure_two_nodes(env, port, data, args, servers)
@@ -381,6 +441,7 @@ def main() -> None:
             "concurrency": args.concurrency,
             "gunicorn_workers": 2,
             "accounts": args.accounts,
+            "chunks": args.chunks,
         },
         "results": results,
         "ratios": ratio_values,
