@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -235,10 +236,7 @@ def _measured_chunk(
 def _combined(chunks: list[tuple[dict, dict]], concurrency: int, nodes: int) -> dict:
     """One scenario's figures over its chunks: requests, seconds and CPU added up, the latency
     percentiles over every request."""
-    statuses: dict = {}
-    for loaded, _ in chunks:
-        for status, n in loaded["statuses"].items():
-            statuses[status] = statuses.get(status, 0) + n
+    statuses = sum((Counter(loaded["statuses"]) for loaded, _ in chunks), Counter())
     result = load.summarize(
         [latency for loaded, _ in chunks for latency in loaded["latencies"]],
         sum(loaded["seconds"] for loaded, _ in chunks),

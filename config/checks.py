@@ -1,6 +1,7 @@
 """Checks of our own: production settings (`manage.py check --deploy`) and the database's
 housekeeping (run with the database checks: `migrate`, `manage.py check --database default`)."""
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.db import connections
@@ -23,8 +24,8 @@ def check_production_settings(app_configs, **kwargs) -> list[Error]:
     return errors
 
 
-# The tables every link issue and redemption writes: their statistics must follow their growth.
-HOT_TABLES = ("magiclinks_loginlink", "audit_auditevent", "accounts_account", "accounts_user")
+# The models every link issue and redemption writes: their statistics must follow their growth.
+HOT_MODELS = ("magiclinks.LoginLink", "audit.AuditEvent", "accounts.Account", "accounts.User")
 
 
 @register(Tags.database)
@@ -49,15 +50,14 @@ def check_autovacuum(app_configs, databases=None, **kwargs) -> list[Warning]:
             cursor.execute(
                 "SELECT relname FROM pg_class WHERE relname = ANY(%s)"
                 " AND reloptions @> ARRAY['autovacuum_enabled=false'] ORDER BY relname",
-                [list(HOT_TABLES)],
+                [[apps.get_model(label)._meta.db_table for label in HOT_MODELS]],
             )
             off = ["the server"] if setting != "on" else []
             off += [f"table {name}" for (name,) in cursor.fetchall()]
         if off:
-            where = ", ".join(off)
             warnings.append(
                 Warning(
-                    f"PostgreSQL's autovacuum is off for {where} (database {alias!r}).",
+                    f"PostgreSQL's autovacuum is off for {', '.join(off)} (database {alias!r}).",
                     hint="Turn autovacuum on, or run VACUUM ANALYZE on a schedule: without "
                     "fresh statistics the prepared hot statements keep plans made for small "
                     "tables (see docs/deployment.md).",
