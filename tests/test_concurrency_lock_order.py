@@ -14,12 +14,11 @@ the issue commits, superseding the link, and the redemption is refused as "inval
 
 import contextlib
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from accounts.models import User
 from audit.actors import Actor
@@ -28,24 +27,9 @@ from magiclinks.models import LinkKind, LinkPurpose, LoginLink
 from supabase_api.flows import admin_links
 from supabase_api.flows.errors import VerifyFailed
 from supabase_api.flows.verify import verify_secret
+from tests.pg_locks import wait_until_waiting
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres")]
-
-
-def _waiting_for_locks() -> int:
-    with connections["default"].cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0]
-
-
-def _wait_until_waiting(count: int) -> None:
-    deadline = time.monotonic() + 10
-    while _waiting_for_locks() < count:
-        assert time.monotonic() < deadline, "the thread never queued on the lock"
-        time.sleep(0.02)
 
 
 def _in_thread(target: Callable[[], object], results: dict, name: str) -> threading.Thread:
@@ -75,9 +59,9 @@ def _race(user: User, issue: Callable[[], object], redeem: Callable[[], object])
     holder = _in_thread(hold, results, "holder")
     assert holding.wait(timeout=10)
     issuer = _in_thread(issue, results, "issue")
-    _wait_until_waiting(1)  # the issuer queues on the person's row first
+    wait_until_waiting(1)  # the issuer queues on the person's row first
     redeemer = _in_thread(redeem, results, "redeem")
-    _wait_until_waiting(2)  # then the redeemer (old order: with the link already consumed)
+    wait_until_waiting(2)  # then the redeemer (old order: with the link already consumed)
     release.set()
     for thread in (holder, issuer, redeemer):
         thread.join(timeout=30)

@@ -233,10 +233,10 @@ def test_the_cost_of_a_key(postgres, tenant):
     print(
         f"login-link: {len(plain)} statements, {len(first)} with a new key, {len(replay)} replayed"
     )
-    # A new key: savepoint, SET lock_timeout, INSERT, reset, release; the UPDATE storing the
-    # response. (The request's transaction, a savepoint here inside the test's, a login link's
-    # request has either way: its lookup locks the account.)
-    assert len(first) == len(plain) + 6
+    # A new key: the request's transaction (a savepoint here, inside the test's: 2 statements);
+    # savepoint, SET lock_timeout, INSERT, reset, release for the key's row; the UPDATE storing
+    # the response.
+    assert len(first) == len(plain) + 8
     # A replay: the key lookup, the same five for the key's row (which finds it taken), the read
     # of the stored response, the request's transaction (a savepoint here): 9, the link, its
     # email and its events not written again.

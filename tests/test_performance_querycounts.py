@@ -39,8 +39,10 @@ pytestmark = [
 # verify 12; see docs/performance.md for the list of each.
 # One Lua call: the key's minute and day limits and the account's hourly allowance, counted
 # together by the flow once the request is valid (ratelimits.counting.Deferred); was two.
-# Statements: the key, the account with its members locked in one statement (the request is one
-# transaction), the issue; was 4 with a separate lock statement (8 before issue 13).
+# Statements: the key, the account with its members, the issue's lock-free statement (which takes
+# the account's lock itself, magiclinks.flows.issue), each its own transaction: no BEGIN, no
+# COMMIT. Was the same three in one transaction (BEGIN … COMMIT, the lookup locking the
+# account), 4 with a separate lock statement, 8 before issue 13.
 ISSUE = (3, ["EVALSHA"])
 # The service key, the person locked and stamped (one UPDATE … RETURNING), the issue's lock-free
 # statement (the person is locked already), and nothing else: 3 (was 4 with SELECT … FOR UPDATE
@@ -108,6 +110,7 @@ def test_issue(client, partner_api):
     assert response.status_code == 201
     assert response.json()["previous_links_invalidated"] == 1  # superseding is in the count
     assert len(_statements(ctx)) == ISSUE[0], _statements(ctx)
+    assert len(ctx.captured_queries) == ISSUE[0]  # no BEGIN, no COMMIT: autocommit throughout
     assert sent.commands == ISSUE[1]
     # Still everything the issue must leave behind.
     assert LoginLink.objects.filter(account=account, invalidated_at=None).count() == 1

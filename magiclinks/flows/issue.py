@@ -3,14 +3,25 @@
 (A partner or staff link also replaces the person's self-service links of that account; a
 self-service link replaces only those: see models.self_service_scope.)
 
-Both happen in one transaction, under a lock on the user's row (and, for a partner link, the
-account's, taken first), so two simultaneous issues for the same person cannot both leave an
-active link behind. A partner link whose caller already holds the account's lock (the Partner
-API locks it with its lookup) takes no other: every issue of a partner link takes the account's
-lock first, and the scopes it supersedes are that account's, so the account's lock serialises
-them as the person's does.
+Two simultaneous issues for the same person must not both leave an active link behind. Two ways
+to get there, both ending in the one statement that supersedes, inserts and audits (_ISSUE_SQL):
+
+- **Locked** (inside a transaction): the person's row is locked first (and, for a partner link,
+  the account's, taken before it), then the statement runs, so its snapshot sees every link
+  committed before the lock was granted. Every issue of a partner link takes the account's lock,
+  and the scopes it supersedes are that account's, so that lock serialises them.
+- **Lock-free** (a partner link asked for outside any transaction, e.g. the Partner API's
+  generate without email): the statement is the whole transaction (autocommit). It takes the
+  account's row lock itself, by rewriting the row, and only if the row is still the version its
+  own snapshot read (`xmin`) and the account is not suspended; every write of the statement
+  waits for that (see _BUMP). Every partner-link issue rewrites the account's row, locked or
+  lock-free, so an issue that committed after this statement's snapshot was taken shows as a
+  newer row version: the statement then writes nothing and the issue is made the locked way.
+  Optimistic concurrency, in one round trip instead of four (BEGIN, lock, statement, COMMIT).
+  Lock order in both: account, then person (locked only), then links.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -55,29 +66,56 @@ class IssuedLink:
 
 
 # Superseding, the new link and every audit event of the issue in one statement: the CTEs share
-# one snapshot, taken after the person's row was locked (a separate statement, so the snapshot
-# sees every link committed before the lock was granted). The new link is not in that snapshot,
-# so the UPDATE cannot supersede it. The "generated" event's previous_links_invalidated is the
-# count of rows the UPDATE returned. The "invalidated" events take the columns they share with
-# the "generated" one (actor, references, request context) from its RETURNING instead of as
-# parameters of their own: that keeps the statement at or under psycopg's 50 parameters, the
-# bound above which psycopg re-parses a query on every execution instead of caching its
-# conversion (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS; 0.6 ms per issue, profiled).
+# one snapshot, taken after the person's row was locked (locked issues: a separate statement, so
+# the snapshot sees every link committed before the lock was granted). The new link is not in
+# that snapshot, so the UPDATE cannot supersede it. The "generated" event's
+# previous_links_invalidated is the count of rows the UPDATE returned. The "invalidated" events
+# take the columns they share with the "generated" one (actor, references, request context) from
+# its RETURNING instead of as parameters of their own: that keeps the statement at or under
+# psycopg's 50 parameters, the bound above which psycopg re-parses a query on every execution
+# instead of caching its conversion (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS; 0.6 ms per
+# issue, profiled). The first column of the result is 1 when the statement wrote (a lock-free one
+# writes nothing when it finds the account's row changed, see _BUMP), the second the count.
 _ISSUE_SQL = """
-WITH superseded AS (
+WITH {bump}superseded AS (
     UPDATE {links} SET "invalidated_at" = %s, "invalidation_reason" = %s
     WHERE "user_id" = %s AND "scope" = ANY(%s) AND "used_at" IS NULL
-      AND "invalidated_at" IS NULL AND "expires_at" > %s
+      AND "invalidated_at" IS NULL AND "expires_at" > %s{gate}
     RETURNING "id"
 ), new_link AS (
-    {link_insert}
+    INSERT INTO {links} ({link_columns}) {link_values}
 ), generated AS (
-    INSERT INTO {events} ({event_columns}) VALUES ({generated_values}) RETURNING {shared}
+    INSERT INTO {events} ({event_columns}) {generated_values} RETURNING {shared}
 ), invalidated AS (
     INSERT INTO {events} ({event_columns}) SELECT {invalidated_values} FROM superseded, generated
 )
-SELECT count(*) FROM superseded
+SELECT {wrote}, count(*) FROM superseded
 """
+
+# The account's row rewritten (`SET status = status`: a new row version, nothing changed) by
+# every issue of a partner link, in its statement, so that a lock-free issue can tell that
+# another one committed after its snapshot. Locked: the issue holds the row's lock already.
+# Lock-free: the UPDATE waits for the row's lock; if another transaction rewrote the row
+# meanwhile, PostgreSQL re-checks the WHERE against the newest version, whose xmin is not the one
+# this statement's snapshot saw (the subquery), and nothing is updated; a suspended account is
+# not updated either. Every write of the statement is gated on that row (EXISTS, FROM bumped):
+# PostgreSQL evaluates the gate, and so takes the account's lock, before it touches a link, which
+# keeps the lock order (account, then links) and writes nothing when the row was not rewritten.
+# xmin changes with any rewrite (a staff edit, a suspension): the check errs on the side of the
+# locked path, never the other way.
+_BUMP = {
+    "locked": 'bumped AS (UPDATE {accounts} SET "status" = "status" WHERE "id" = %s RETURNING 1), ',
+    "lock_free": (
+        'bumped AS (UPDATE {accounts} a SET "status" = a."status"'
+        ' WHERE a."id" = %s AND a."status" <> {suspended}'
+        ' AND a.xmin = (SELECT seen.xmin FROM {accounts} seen WHERE seen."id" = %s)'
+        " RETURNING 1), "
+    ),
+}
+PERSON, ACCOUNT_LOCKED, LOCK_FREE = None, "locked", "lock_free"
+# A constant of ours, not input: written into the SQL (one parameter fewer, see _ISSUE_SQL).
+assert AccountStatus.SUSPENDED.value.isalpha()
+_SUSPENDED_LITERAL = f"'{AccountStatus.SUSPENDED.value}'"
 
 # The event columns an "invalidated" event of an issue has values of its own for (the rest it
 # shares with the "generated" event: both are built from the same actor, references and
@@ -138,13 +176,22 @@ def _shares_value(column: str) -> bool:
 
 
 @cache
-def _issue_sql(link_table: str, link_columns: tuple, event_table: str, event_columns: tuple) -> str:
-    """_ISSUE_SQL for these columns, written once per process."""
+def _issue_sql(
+    link_table: str, link_columns: tuple, event_table: str, event_columns: tuple, bump: str | None
+) -> str:
+    """_ISSUE_SQL for these columns and this way of locking (`bump`: None for an issue without
+    an account, else a key of _BUMP), written once per process."""
     quote = connection.ops.quote_name
-    link_sql = Row(link_table, link_columns, []).insert_sql()
+    link_list = Row(link_table, link_columns, []).column_list()
     event_list = Row(event_table, event_columns, []).column_list()
     count_json = "jsonb_set(%s, '{previous_links_invalidated}', "
     count_json += "to_jsonb((SELECT count(*) FROM superseded)))"
+    generated = ", ".join(count_json if column == "details" else "%s" for column in event_columns)
+    link_placeholders = ", ".join(["%s"] * len(link_columns))
+    gated = bump == LOCK_FREE
+    # Placeholders only (the values are parameters); the rows exist only when the account's row
+    # was rewritten (_BUMP).
+    source = "SELECT {} FROM bumped" if gated else "VALUES ({})"
 
     def invalidated_value(column: str) -> str:
         if column == "link_id":
@@ -152,27 +199,39 @@ def _issue_sql(link_table: str, link_columns: tuple, event_table: str, event_col
         return f"generated.{quote(column)}" if _shares_value(column) else "%s"
 
     return _ISSUE_SQL.format(
+        bump=_BUMP[bump].format(
+            accounts=quote(Account._meta.db_table), suspended=_SUSPENDED_LITERAL
+        )
+        if bump
+        else "",
+        gate=" AND EXISTS (SELECT FROM bumped)" if gated else "",
         links=quote(link_table),
         events=quote(event_table),
-        link_insert=link_sql,
+        link_columns=link_list,
+        link_values=source.format(link_placeholders),
         event_columns=event_list,
-        generated_values=", ".join(
-            count_json if column == "details" else "%s" for column in event_columns
-        ),
+        generated_values=source.format(generated),
         shared=", ".join(quote(column) for column in event_columns if _shares_value(column)),
         invalidated_values=", ".join(invalidated_value(column) for column in event_columns),
+        wrote="(SELECT count(*) FROM bumped)" if bump else "1",
     )
 
 
-def _insert(link: LoginLink, generated: AuditEvent, invalidated: AuditEvent, replaces) -> int:
+def _insert(
+    link: LoginLink, generated: AuditEvent, invalidated: AuditEvent, replaces, bump: str | None
+) -> int | None:
     """Supersede, insert the link and the events (see _ISSUE_SQL); returns how many were
-    superseded."""
+    superseded, or None when a lock-free statement wrote nothing (see _BUMP)."""
     if connection.vendor != "postgresql":
         return _insert_portably(link, generated, invalidated, replaces)
     link_row, generated_row = row(link), row(generated)
     invalidated_row = row(invalidated, only=_OWN_EVENT_COLUMNS)
-    sql = _issue_sql(link_row.table, link_row.columns, generated_row.table, generated_row.columns)
+    sql = _issue_sql(
+        link_row.table, link_row.columns, generated_row.table, generated_row.columns, bump
+    )
+    account_ids = {PERSON: [], ACCOUNT_LOCKED: [link.account_id]}.get(bump, [link.account_id] * 2)
     params = [
+        *account_ids,
         link.created_at,
         InvalidationReason.SUPERSEDED,
         link.user_id,
@@ -184,7 +243,8 @@ def _insert(link: LoginLink, generated: AuditEvent, invalidated: AuditEvent, rep
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone()[0]
+        wrote, superseded = cursor.fetchone()
+    return superseded if wrote else None
 
 
 def issue_link(
@@ -201,7 +261,6 @@ def issue_link(
     details: dict | None = None,
     self_service: bool = False,
     user_locked: bool = False,
-    account_locked: bool = False,
     recheck_suspension: bool = False,
 ) -> IssuedLink:
     """Create a link for `user` and return it with its secret. See the module docstring.
@@ -210,13 +269,12 @@ def issue_link(
     their earlier self-service links of the account (models.self_service_scope).
     `user_locked`: the caller already holds the person's row lock in this transaction (and no
     account row lock is needed), so no lock statement is sent.
-    `account_locked` (partner_login only): the caller holds the account's row lock in this
-    transaction. Every issue of the account's scopes takes that lock first, so it serialises
-    them as the person's lock does; no lock statement is sent.
     `recheck_suspension`: raise AccountSuspended when the account is suspended under the lock.
 
-    Two statements inside the caller's transaction (or one of its own, without a savepoint):
-    the lock, then one statement superseding, inserting and auditing (_ISSUE_SQL)."""
+    A partner link outside any transaction: one statement, lock-free (its own transaction; see
+    the module docstring), two more (the lock, the statement again, in a transaction of their
+    own) only when another issue for the account got in between. Otherwise two statements in
+    the caller's transaction (or one of its own): the lock, then the statement."""
     if kind == LinkKind.PARTNER_LOGIN and account is None:
         raise ValueError("partner_login links need an account")
     if kind == LinkKind.PARTNER_LOGIN:
@@ -270,12 +328,19 @@ def issue_link(
         details={"reason": InvalidationReason.SUPERSEDED, "replaced_by": str(link.pk)},
         **refs,
     )
-    if account_locked and account is None:
-        raise ValueError("account_locked needs the account")
-    with transaction.atomic(savepoint=False):
-        if not account_locked and (not user_locked or account is not None):
-            _lock(user, account, recheck_suspension=recheck_suspension)
-        superseded = _insert(link, generated, invalidated, replaces)
+    superseded = None
+    if account is not None and not connection.in_atomic_block and connection.vendor == "postgresql":
+        superseded = _insert(link, generated, invalidated, replaces, LOCK_FREE)
+    if superseded is None:  # in a transaction, or the lock-free statement wrote nothing
+        # The caller's transaction, else one of our own. The lock is outside the inner block: an
+        # AccountSuspended it raises has written nothing and leaves the caller's transaction
+        # usable; an error of the statement fails it.
+        with nullcontext() if connection.in_atomic_block else transaction.atomic():
+            if not user_locked or account is not None:
+                _lock(user, account, recheck_suspension=recheck_suspension)
+            with transaction.atomic(savepoint=False):
+                bump = ACCOUNT_LOCKED if account is not None else PERSON
+                superseded = _insert(link, generated, invalidated, replaces, bump)
     invalidated.rows_written = superseded  # one event per superseded link (audit.recorder)
     link._state.adding, link._state.db = False, connection.alias
     return IssuedLink(link=link, secret=secret, otp=otp, invalidated_count=superseded)

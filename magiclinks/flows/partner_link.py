@@ -9,13 +9,15 @@ Order matters:
    the partner's permitted domains — nothing counted yet;
 2. count the per-account limit (10 links/hour by default) — last, so refused requests do not use
    up the allowance, and atomically in the cache, so 30 simultaneous requests issue exactly 10;
-3. issue the link (invalidating the user's earlier ones) and queue the email in one transaction.
+3. issue the link (invalidating the user's earlier ones) and queue the email in one transaction
+   (without an email: one statement, flows.issue).
 
 A member who became staff or superuser after joining the account gets no link (UserNotEligible):
 the browser session a partner link starts is the session the Django admin uses.
 """
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -102,7 +104,6 @@ def generate_partner_link(
     actor: Actor,
     self_service: bool = False,
     count_first: limits.Deferred | None = None,
-    account_locked: bool = False,
 ) -> PartnerLinkResult:
     """Issue a partner_login link; raises AccountSuspended, UserNotOnAccount, UserNotEligible,
     InvalidRedirect or limits.RateLimitExceeded (and writes nothing then).
@@ -111,8 +112,6 @@ def generate_partner_link(
     counted against the account's hourly allowance, which is the partner's budget (the form has
     its own per-address and per-IP limits), and it replaces no link the partner or staff issued.
     `count_first`: the caller's limits, counted before the account's, in the same round trip.
-    `account_locked`: the caller read `account` with its row locked, in the transaction this
-    runs in (the Partner API): its status is current and no lock statement is needed.
     """
     if account.is_suspended:
         raise AccountSuspended()
@@ -139,12 +138,13 @@ def generate_partner_link(
             ),
         )
 
-    # Without a savepoint when the caller's transaction holds the account's lock: nothing below
-    # raises an expected error, and an unexpected one fails the caller's whole request.
-    with transaction.atomic(savepoint=not account_locked):
+    # The link and its email's outbox row commit together (a savepoint inside a caller's
+    # transaction: a refusal under the lock, or a failing outbox, undoes just these). Without an
+    # email there is nothing to commit with the link: outside a transaction, issue_link's one
+    # lock-free statement is the whole of it.
+    with transaction.atomic() if options.send_notification else nullcontext():
         # Staff may suspend the account while we validated: issue_link re-checks it under the
-        # account's row lock (taken here with the person's in one statement, unless the caller
-        # took it with its lookup).
+        # account's row lock.
         issued = issue_link(
             user=user,
             kind=LinkKind.PARTNER_LOGIN,
@@ -155,8 +155,7 @@ def generate_partner_link(
             redirect_url=safe_redirect,
             details={"send_notification": options.send_notification},
             self_service=self_service,
-            recheck_suspension=not account_locked,
-            account_locked=account_locked,
+            recheck_suspension=True,
         )
         if options.send_notification:
             queue_link_email(

@@ -92,12 +92,6 @@ class PartnerApiView(APIView):
         before the flow runs, and a refusal must come before it."""
         return False
 
-    def runs_in_one_transaction(self, request: Request) -> bool:
-        """Whether the request (after authentication and the key's limits) is one transaction:
-        always with Idempotency-Key (the key's row commits with the request's effects), and for
-        views whose lookups lock what their flow changes (the login link's account)."""
-        return idempotency.requested(request) and hasattr(self, "post")
-
     def dispatch(self, request, *args, **kwargs):
         self.key_limits = Deferred()
         self._claim: idempotency.Claim | None = None
@@ -130,7 +124,8 @@ class PartnerApiView(APIView):
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
         self._check_media_type(request)
-        if self.runs_in_one_transaction(request):
+        if idempotency.requested(request) and hasattr(self, "post"):
+            # One transaction with Idempotency-Key: the key's row commits with the effects.
             self._scope.enter_context(transaction.atomic())
             self._in_transaction = True
             if idempotency.requested(request):
@@ -170,10 +165,9 @@ class PartnerApiView(APIView):
         query.is_valid(raise_exception=True)
         return query.validated_data
 
-    def account(self, account_id: int, *, lock: bool = False) -> Account:
-        """The partner's account (404 otherwise); `lock`: its row locked for the request's
-        transaction (runs_in_one_transaction)."""
-        account = queries.partner_account(self.key.partner, account_id, lock=lock)
+    def account(self, account_id: int) -> Account:
+        """The partner's account (404 otherwise)."""
+        account = queries.partner_account(self.key.partner, account_id)
         if account is None:
             raise errors.account_not_found()
         return account

@@ -28,7 +28,7 @@ def _memberships() -> Prefetch:
 
 
 @cache
-def _account_sql(lock: bool) -> str:
+def _account_sql() -> str:
     # Written once per process (audit.selects): compiling the select_related query of the same
     # shape costs three times what running it costs.
     # The partner is the caller's (authenticated with its key): not read again.
@@ -40,25 +40,22 @@ def _account_sql(lock: bool) -> str:
         f" FROM {table[Membership]} m JOIN {table[User]} u ON u.id = m.user_id"
         f" JOIN {table[Account]} a ON a.id = m.account_id"
         " WHERE m.account_id = %s AND a.partner_id = %s ORDER BY m.created_at, m.id"
-        + (" FOR UPDATE OF a" if lock and connection.features.has_select_for_update_of else "")
     )
 
 
-def partner_account(partner: Partner, account_id: int, *, lock: bool = False) -> Account | None:
+def partner_account(partner: Partner, account_id: int) -> Account | None:
     """The partner's account with this id, or None (also for another partner's account), with
     its partner and its memberships (and their users) loaded.
 
     One statement: the memberships joined to their user, account and partner (every endpoint
     under /accounts/{id} starts here). An account without members (which the flows never leave
-    behind) falls back to the account's own query (unlocked: no flow acts on it).
-
-    `lock` (inside a transaction): the account's row is locked until it ends, in the same
-    statement; the person's and the partner's rows are not."""
+    behind) falls back to the account's own query. Nothing is locked: the flows that change
+    the account's links lock what they need themselves (magiclinks.flows.issue)."""
     if not 0 < account_id <= MAX_ID:
         return None
     with connection.cursor() as cursor:
         cursor.execute(
-            _account_sql(lock),
+            _account_sql(),
             [
                 selects.param(Account, "id", account_id),
                 selects.param(Account, "partner", partner.pk),
