@@ -49,7 +49,7 @@ class PartnerKeyAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[AnonymousUser, PartnerApiKey]:
         presented = _presented_key(request)
         digest = keys.digest_key(presented)
-        key = PartnerApiKey.objects.select_related("partner").filter(key_digest=digest).first()
+        key = self.find_key(request, digest)
         # The index lookup already matched the digest; the constant-time comparison keeps the
         # decision itself free of timing differences.
         if key is None or not keys.digests_match(key.key_digest, presented):
@@ -62,6 +62,11 @@ class PartnerKeyAuthentication(BaseAuthentication):
         # For the request log line (config.observability): which partner, never which key.
         request._request.partner_id = key.partner_id
         return (AnonymousUser(), key)
+
+    def find_key(self, request: Request, digest: str) -> PartnerApiKey | None:
+        """The key with this digest, with its partner (None: no such key). Checked by the caller:
+        revoked, expired, partner deactivated."""
+        return PartnerApiKey.objects.select_related("partner").filter(key_digest=digest).first()
 
     def authenticate_header(self, request: Request) -> str:
         # Makes DRF answer 401 (not 403) and tells clients which scheme to use.

@@ -17,13 +17,13 @@ from rest_framework.serializers import Serializer
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from accounts.authentication import PartnerKeyAuthentication
 from accounts.models import Account, PartnerApiKey
 from accounts.permissions import HasPartnerScope
 from config.parsers import JSONParser
 from ratelimits.counting import Deferred, Hit, LimitStoreUnavailable, RateLimitExceeded, count
 
 from . import errors, idempotency, queries
+from .authentication import PartnerKeyAndAccountAuthentication
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -74,7 +74,7 @@ class PartnerKeyThrottle(BaseThrottle):
 
 
 class PartnerApiView(APIView):
-    authentication_classes = [PartnerKeyAuthentication]
+    authentication_classes = [PartnerKeyAndAccountAuthentication]
     permission_classes = [HasPartnerScope]
     throttle_classes = [PartnerKeyThrottle]
     # Bounded nesting depth: a deep body is a 400, never a RecursionError (config.parsers).
@@ -166,8 +166,13 @@ class PartnerApiView(APIView):
         return query.validated_data
 
     def account(self, account_id: int) -> Account:
-        """The partner's account (404 otherwise)."""
-        account = queries.partner_account(self.key.partner, account_id)
+        """The partner's account (404 otherwise): the one the authentication read with the key
+        (authentication.py), else looked up now."""
+        loaded = getattr(self.request._request, "partner_account", None)
+        if loaded is not None and loaded.account_id == account_id:
+            account = loaded.account
+        else:
+            account = queries.partner_account(self.key.partner, account_id)
         if account is None:
             raise errors.account_not_found()
         return account

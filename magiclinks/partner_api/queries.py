@@ -1,5 +1,6 @@
 """Read-side queries of the Partner API, always scoped to the calling partner (tenancy)."""
 
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
@@ -10,6 +11,7 @@ from accounts.models import (
     Membership,
     MembershipRole,
     Partner,
+    PartnerApiKey,
     User,
     normalize_email_address,
 )
@@ -71,10 +73,16 @@ def partner_account(partner: Partner, account_id: int) -> Account | None:
         )
     member_width = selects.width(Membership) + selects.width(User)
     (account,) = selects.instances((Account,), rows[0][member_width:])  # the same in every row
+    return _with_members(account, partner, [row[:member_width] for row in rows])
+
+
+def _with_members(account: Account, partner: Partner, member_rows: list) -> Account:
+    """`account` with its partner and, from rows of `columns(Membership), columns(User)`, its
+    memberships and their users, stored as prefetch_related would store them."""
     account.partner = partner
     memberships = []
-    for row in rows:
-        membership, user = selects.instances((Membership, User), row[:member_width])
+    for row in member_rows:
+        membership, user = selects.instances((Membership, User), row)
         membership.user, membership.account = user, account  # one account, as prefetch leaves
         memberships.append(membership)
     # What prefetch_related stores: the related manager's queryset with its results filled in.
@@ -82,6 +90,66 @@ def partner_account(partner: Partner, account_id: int) -> Account | None:
     cached._result_cache, cached._prefetch_done = memberships, True
     account._prefetched_objects_cache = {Account.memberships.rel.cache_name: cached}
     return account
+
+
+@dataclass(frozen=True)
+class LoadedAccount:
+    """What the authentication read with the key (authentication.py): the account asked for by
+    id, the key's partner's (None: it has none of that id)."""
+
+    account_id: int
+    account: Account | None
+
+
+_KEY_MODELS = (PartnerApiKey, Partner)
+
+
+def _pk_index(model) -> int:
+    return model._meta.concrete_fields.index(model._meta.pk)
+
+
+@cache
+def _key_and_account_sql() -> str:
+    # Written once per process, as _account_sql. The account is joined on the key's partner:
+    # another partner's account is not found, as partner_account's WHERE has it.
+    quote = connection.ops.quote_name
+    table = {
+        model: quote(model._meta.db_table)
+        for model in (PartnerApiKey, Partner, Account, Membership, User)
+    }
+    return (
+        f"SELECT {selects.columns(PartnerApiKey, 'k')}, {selects.columns(Partner, 'p')},"  # noqa: S608
+        f" {selects.columns(Account, 'a')}, {selects.columns(Membership, 'm')},"
+        f" {selects.columns(User, 'u')}"
+        f" FROM {table[PartnerApiKey]} k JOIN {table[Partner]} p ON p.id = k.partner_id"
+        f" LEFT JOIN {table[Account]} a ON a.id = %s AND a.partner_id = k.partner_id"
+        f" LEFT JOIN {table[Membership]} m ON m.account_id = a.id"
+        f" LEFT JOIN {table[User]} u ON u.id = m.user_id"
+        " WHERE k.key_digest = %s ORDER BY m.created_at, m.id"
+    )
+
+
+def key_and_account(digest: str, account_id: int) -> tuple[PartnerApiKey | None, Account | None]:
+    """The key with this digest (with its partner) and its partner's account `account_id` (as
+    partner_account loads it), in one statement; (None, None) when there is no such key."""
+    wanted = selects.param(Account, "id", account_id) if 0 < account_id <= MAX_ID else None
+    with connection.cursor() as cursor:
+        cursor.execute(_key_and_account_sql(), [wanted, digest])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, None
+    key_width = sum(selects.width(model) for model in _KEY_MODELS)
+    key, partner = selects.instances(_KEY_MODELS, rows[0][:key_width])
+    key.partner = partner
+    account_width = selects.width(Account)
+    account_columns = rows[0][key_width : key_width + account_width]
+    if account_columns[_pk_index(Account)] is None:  # no account of that id for this partner
+        return key, None
+    (account,) = selects.instances((Account,), account_columns)
+    member_rows = [row[key_width + account_width :] for row in rows]
+    if member_rows[0][_pk_index(Membership)] is None:  # no members (the flows never leave that)
+        return key, partner_account(partner, account_id)
+    return key, _with_members(account, partner, member_rows)
 
 
 def partner_accounts(

@@ -12,6 +12,7 @@ from ..flows.partner_link import MAX_EXPIRY_HOURS
 
 class PartnerKeyScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.authentication.PartnerKeyAuthentication"
+    match_subclasses = True  # .authentication.PartnerKeyAndAccountAuthentication
     name = "PartnerApiKey"
 
     def get_security_definition(self, auto_schema):
