@@ -9,15 +9,19 @@ does not cost a write per request.
 """
 
 import re
+from functools import cache
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
+from audit import selects
+
 from . import keys
 from .key_services import touch_last_used
-from .models import PartnerApiKey
+from .models import Partner, PartnerApiKey
 
 # The prefix plus base64url; generous bounds so older or imported keys still parse, while
 # anything else is refused before it is hashed or looked up.
@@ -32,6 +36,35 @@ class InvalidApiKey(exceptions.AuthenticationFailed):
 class ExpiredApiKey(exceptions.AuthenticationFailed):
     default_detail = "The API key has expired."
     default_code = "EXPIRED_API_KEY"
+
+
+KEY_MODELS = (PartnerApiKey, Partner)
+
+
+@cache
+def key_select(more_columns: str = "", more_joins: str = "") -> str:
+    """`SELECT` the key (alias k) and its partner (p) `WHERE k.key_digest = %s`, with more columns
+    and joins when a caller reads more in the same statement (the Partner API's account).
+    Written once per process (audit.selects): compiling the ORM's select_related query for it
+    cost more than running it (docs/performance.md)."""
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {selects.columns(PartnerApiKey, 'k')}, {selects.columns(Partner, 'p')}"  # noqa: S608
+        f"{more_columns} FROM {quote(PartnerApiKey._meta.db_table)} k"
+        f" JOIN {quote(Partner._meta.db_table)} p ON p.id = k.partner_id{more_joins}"
+        " WHERE k.key_digest = %s"
+    )
+
+
+def key_from_row(row: tuple) -> PartnerApiKey:
+    """The key, with its partner, from the first columns of a `key_select` row."""
+    key, partner = selects.instances(KEY_MODELS, row[: key_width()])
+    key.partner = partner
+    return key
+
+
+def key_width() -> int:
+    return sum(selects.width(model) for model in KEY_MODELS)
 
 
 def _presented_key(request: Request) -> str:
@@ -66,7 +99,10 @@ class PartnerKeyAuthentication(BaseAuthentication):
     def find_key(self, request: Request, digest: str) -> PartnerApiKey | None:
         """The key with this digest, with its partner (None: no such key). Checked by the caller:
         revoked, expired, partner deactivated."""
-        return PartnerApiKey.objects.select_related("partner").filter(key_digest=digest).first()
+        with connection.cursor() as cursor:
+            cursor.execute(key_select(), [digest])
+            row = cursor.fetchone()
+        return key_from_row(row) if row is not None else None
 
     def authenticate_header(self, request: Request) -> str:
         # Makes DRF answer 401 (not 403) and tells clients which scheme to use.

@@ -6,6 +6,7 @@ from functools import cache
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
+from accounts.authentication import key_from_row, key_select, key_width
 from accounts.models import (
     Account,
     Membership,
@@ -101,31 +102,25 @@ class LoadedAccount:
     account: Account | None
 
 
-_KEY_MODELS = (PartnerApiKey, Partner)
-
-
 def _pk_index(model) -> int:
     return model._meta.concrete_fields.index(model._meta.pk)
 
 
 @cache
 def _key_and_account_sql() -> str:
-    # Written once per process, as _account_sql. The account is joined on the key's partner:
-    # another partner's account is not found, as partner_account's WHERE has it.
+    # Written once per process. The account is joined on the key's partner: another partner's
+    # account is not found, as partner_account's WHERE has it.
     quote = connection.ops.quote_name
-    table = {
-        model: quote(model._meta.db_table)
-        for model in (PartnerApiKey, Partner, Account, Membership, User)
-    }
+    table = {model: quote(model._meta.db_table) for model in (Account, Membership, User)}
     return (
-        f"SELECT {selects.columns(PartnerApiKey, 'k')}, {selects.columns(Partner, 'p')},"  # noqa: S608
-        f" {selects.columns(Account, 'a')}, {selects.columns(Membership, 'm')},"
-        f" {selects.columns(User, 'u')}"
-        f" FROM {table[PartnerApiKey]} k JOIN {table[Partner]} p ON p.id = k.partner_id"
-        f" LEFT JOIN {table[Account]} a ON a.id = %s AND a.partner_id = k.partner_id"
-        f" LEFT JOIN {table[Membership]} m ON m.account_id = a.id"
-        f" LEFT JOIN {table[User]} u ON u.id = m.user_id"
-        " WHERE k.key_digest = %s ORDER BY m.created_at, m.id"
+        key_select(
+            f", {selects.columns(Account, 'a')}, {selects.columns(Membership, 'm')},"
+            f" {selects.columns(User, 'u')}",
+            f" LEFT JOIN {table[Account]} a ON a.id = %s AND a.partner_id = k.partner_id"
+            f" LEFT JOIN {table[Membership]} m ON m.account_id = a.id"
+            f" LEFT JOIN {table[User]} u ON u.id = m.user_id",
+        )
+        + " ORDER BY m.created_at, m.id"
     )
 
 
@@ -138,15 +133,14 @@ def key_and_account(digest: str, account_id: int) -> tuple[PartnerApiKey | None,
         rows = cursor.fetchall()
     if not rows:
         return None, None
-    key_width = sum(selects.width(model) for model in _KEY_MODELS)
-    key, partner = selects.instances(_KEY_MODELS, rows[0][:key_width])
-    key.partner = partner
+    key, start = key_from_row(rows[0]), key_width()
+    partner = key.partner
     account_width = selects.width(Account)
-    account_columns = rows[0][key_width : key_width + account_width]
+    account_columns = rows[0][start : start + account_width]
     if account_columns[_pk_index(Account)] is None:  # no account of that id for this partner
         return key, None
     (account,) = selects.instances((Account,), account_columns)
-    member_rows = [row[key_width + account_width :] for row in rows]
+    member_rows = [row[start + account_width :] for row in rows]
     if member_rows[0][_pk_index(Membership)] is None:  # no members (the flows never leave that)
         return key, partner_account(partner, account_id)
     return key, _with_members(account, partner, member_rows)
