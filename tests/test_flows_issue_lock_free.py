@@ -9,7 +9,6 @@ that went on with its snapshot would leave the holder's link active beside its o
 link on a suspended account.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -22,7 +21,7 @@ from audit.models import AuditEvent
 from magiclinks.flows.errors import AccountSuspended
 from magiclinks.flows.issue import issue_link
 from magiclinks.models import LinkKind, LinkStatus, LoginLink
-from tests.pg_locks import wait_until_waiting
+from tests.pg_locks import while_held
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres")]
 HOUR = timedelta(hours=1)
@@ -45,43 +44,6 @@ def _account(make) -> Account:
     return account
 
 
-def _while_held(hold, then) -> dict:
-    """Run `hold` in a transaction on a thread of its own; once it is done (still open), start
-    `then` on another thread, wait until it queues on a lock, commit `hold`, return both."""
-    results: dict = {}
-    holding, release = threading.Event(), threading.Event()
-
-    def holder() -> None:
-        try:
-            with transaction.atomic():
-                results["held"] = hold()
-                holding.set()
-                release.wait(timeout=20)
-        finally:
-            connection.close()
-
-    def waiter() -> None:
-        try:
-            with CaptureQueriesContext(connection) as ctx:
-                results["then"] = then()
-            results["statements"] = [query["sql"] for query in ctx.captured_queries]
-        except BaseException as exc:  # inspected by the test
-            results["then"] = exc
-        finally:
-            connection.close()
-
-    first = threading.Thread(target=holder)
-    first.start()
-    assert holding.wait(timeout=10)
-    second = threading.Thread(target=waiter)
-    second.start()
-    wait_until_waiting(1, "the lock-free issue")
-    release.set()
-    first.join(timeout=20)
-    second.join(timeout=20)
-    return results
-
-
 def test_outside_a_transaction_a_partner_link_is_one_statement(make):
     account = _account(make)
     first = _issue(account)
@@ -101,7 +63,7 @@ def test_an_issue_committed_after_the_snapshot_sends_it_the_locked_way(make):
     account = _account(make)
     earliest = _issue(account)
 
-    results = _while_held(lambda: _issue(account), lambda: _issue(account))
+    results = while_held(lambda: _issue(account), lambda: _issue(account))
 
     held, late = results["held"], results["then"]
     assert not isinstance(late, BaseException), late
@@ -131,7 +93,7 @@ def test_a_suspension_committed_while_it_waited_refuses_the_link(make):
     def suspend() -> None:
         Account.objects.filter(pk=account.pk).update(status=AccountStatus.SUSPENDED)
 
-    results = _while_held(suspend, lambda: _issue(stale, recheck_suspension=True))
+    results = while_held(suspend, lambda: _issue(stale, recheck_suspension=True))
 
     assert isinstance(results["then"], AccountSuspended)
     assert not LoginLink.objects.exists()
@@ -147,7 +109,7 @@ def test_a_lock_that_changed_nothing_lets_the_statement_through(make):
     def lock_only() -> None:
         list(Account.objects.select_for_update().filter(pk=account.pk).values_list("pk"))
 
-    results = _while_held(lock_only, lambda: _issue(account))
+    results = while_held(lock_only, lambda: _issue(account))
 
     assert not isinstance(results["then"], BaseException), results["then"]
     assert [statement.lstrip()[:4] for statement in results["statements"]] == ["WITH"]

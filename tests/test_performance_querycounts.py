@@ -45,9 +45,11 @@ pytestmark = [
 # Was 3 in one transaction (BEGIN … COMMIT: the key, the lookup locking the account, the issue),
 # 4 with a separate lock statement, 8 before issue 13.
 ISSUE = (2, ["EVALSHA"])
-# The service key, the person locked and stamped (one UPDATE … RETURNING), the issue's lock-free
-# statement (the person is locked already), and nothing else: 3 (was 4 with SELECT … FOR UPDATE
-# and a separate stamping UPDATE).
+# The service key, the person read, the issue's lock-free statement (which stamps the person's
+# row and takes its lock, magiclinks.flows.issue.issue_link_if_unchanged), each its own
+# transaction: no BEGIN, no COMMIT. Was 3 in one transaction (the person locked and stamped by
+# one UPDATE … RETURNING, then the issue), 4 with SELECT … FOR UPDATE and a separate stamping
+# UPDATE.
 GENERATE_LINK = (3, [])
 # The per-IP limit (one Lua call), then the partner's webhook subscriptions (webhooks.
 # subscriptions, cached) for each of the two events a webhook can carry: redeemed, activated.
@@ -151,7 +153,10 @@ def test_generate_link(client, make):
         response = generate()
     assert response.status_code == 200, response.content[:300]
     assert len(_statements(ctx)) == GENERATE_LINK[0], _statements(ctx)
+    assert len(ctx.captured_queries) == GENERATE_LINK[0]  # no BEGIN, no COMMIT
     assert sent.commands == GENERATE_LINK[1]
+    user.refresh_from_db()
+    assert user.recovery_sent_at is not None  # the stamp, in the issue's statement
 
 
 def _partner_link(make):

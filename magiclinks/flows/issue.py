@@ -14,13 +14,19 @@ to get there, both ending in the one statement that supersedes, inserts and audi
   generate without email): the statement is the whole transaction (autocommit). It takes the
   account's row lock itself, by rewriting the row, and only if the row is still the version its
   own snapshot read (`xmin`) and the account is not suspended; every write of the statement
-  waits for that (see _BUMP). Every partner-link issue rewrites the account's row, locked or
+  waits for that (see _bump_sql). Every partner-link issue rewrites the account's row, locked or
   lock-free, so an issue that committed after this statement's snapshot was taken shows as a
   newer row version: the statement then writes nothing and the issue is made the locked way.
   Optimistic concurrency, in one round trip instead of four (BEGIN, lock, statement, COMMIT).
-  Lock order in both: account, then person (locked only), then links.
+- **Lock-free on the person** (`issue_link_if_unchanged`: the Admin API's link for an existing
+  user): the same on the person's row, which every other link's issue rewrites, and against the
+  version the caller read and checked (`PersonAsRead`), so that any change since, not only
+  another issue, sends the caller back to check again the locked way.
+
+Lock order in all: account, then person, then links.
 """
 
+from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,7 +36,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Account, AccountStatus
+from accounts.models import Account, AccountStatus, User
+from audit import selects
 from audit.actors import Actor
 from audit.combined import update_and_record
 from audit.inserts import Row, row
@@ -75,7 +82,7 @@ class IssuedLink:
 # psycopg's 50 parameters, the bound above which psycopg re-parses a query on every execution
 # instead of caching its conversion (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS; 0.6 ms per
 # issue, profiled). The first column of the result is 1 when the statement wrote (a lock-free one
-# writes nothing when it finds the account's row changed, see _BUMP), the second the count.
+# writes nothing when it finds the account's row changed, see _bump_sql), the second the count.
 _ISSUE_SQL = """
 WITH {bump}superseded AS (
     UPDATE {links} SET "invalidated_at" = %s, "invalidation_reason" = %s
@@ -92,30 +99,56 @@ WITH {bump}superseded AS (
 SELECT {wrote}, count(*) FROM superseded
 """
 
-# The account's row rewritten (`SET status = status`: a new row version, nothing changed) by
-# every issue of a partner link, in its statement, so that a lock-free issue can tell that
-# another one committed after its snapshot. Locked: the issue holds the row's lock already.
+# The serialising row rewritten by every issue, in its statement, so that a lock-free issue can
+# tell that another one committed after it read: the account's for a partner link (`SET status =
+# status`, a new row version with nothing changed), the person's for any other (the Admin API's
+# *_sent_at stamps, or `SET id = id`). Locked: the issue holds the row's lock already.
 # Lock-free: the UPDATE waits for the row's lock; if another transaction rewrote the row
 # meanwhile, PostgreSQL re-checks the WHERE against the newest version, whose xmin is not the one
-# this statement's snapshot saw (the subquery), and nothing is updated; a suspended account is
-# not updated either. Every write of the statement is gated on that row (EXISTS, FROM bumped):
-# PostgreSQL evaluates the gate, and so takes the account's lock, before it touches a link, which
-# keeps the lock order (account, then links) and writes nothing when the row was not rewritten.
-# xmin changes with any rewrite (a staff edit, a suspension): the check errs on the side of the
-# locked path, never the other way.
-_BUMP = {
-    "locked": 'bumped AS (UPDATE {accounts} SET "status" = "status" WHERE "id" = %s RETURNING 1), ',
-    "lock_free": (
-        'bumped AS (UPDATE {accounts} a SET "status" = a."status"'
-        ' WHERE a."id" = %s AND a."status" <> {suspended}'
-        ' AND a.xmin = (SELECT seen.xmin FROM {accounts} seen WHERE seen."id" = %s)'
-        " RETURNING 1), "
-    ),
-}
-PERSON, ACCOUNT_LOCKED, LOCK_FREE = None, "locked", "lock_free"
-# A constant of ours, not input: written into the SQL (one parameter fewer, see _ISSUE_SQL).
+# expected, and nothing is updated; a suspended account is not updated either. Expected, for the
+# account: the version this statement's snapshot saw (the subquery); for the person: the version
+# the caller read and checked (PersonAsRead), so that a change since (made staff, say) also
+# sends the caller back to check again. Every write of the statement is gated on that row
+# (EXISTS, FROM bumped): PostgreSQL evaluates the gate, and so takes the row's lock, before it
+# touches a link, which keeps the lock order (account or person, then links) and writes nothing
+# when the row was not rewritten. xmin changes with any rewrite (a staff edit, a suspension): the
+# check errs on the side of the locked path, never the other way.
+ACCOUNT, PERSON = "account", "person"
+LOCKED, LOCK_FREE = "locked", "lock_free"
+# Constants of ours, not input: written into the SQL (parameters fewer, see _ISSUE_SQL).
 assert AccountStatus.SUSPENDED.value.isalpha()
 _SUSPENDED_LITERAL = f"'{AccountStatus.SUSPENDED.value}'"
+
+
+def _bump_sql(row: str, how: str, stamped: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    model = Account if row == ACCOUNT else User
+    table = quote(model._meta.db_table)
+    if row == ACCOUNT:
+        assignments = '"status" = a."status"'
+    elif stamped:
+        assignments = ", ".join(f"{quote(column)} = %s" for column in stamped)
+    else:
+        assignments = '"id" = a."id"'
+    where = 'a."id" = %s'
+    if how == LOCK_FREE and row == ACCOUNT:
+        where += f' AND a."status" <> {_SUSPENDED_LITERAL}'
+        where += f' AND a.xmin = (SELECT seen.xmin FROM {table} seen WHERE seen."id" = %s)'  # noqa: S608
+    elif how == LOCK_FREE:
+        where += " AND a.xmin = %s::xid"
+    # Names and constants of ours, quoted; every value is a parameter.
+    return f"bumped AS (UPDATE {table} a SET {assignments} WHERE {where} RETURNING 1), "  # noqa: S608
+
+
+@dataclass(frozen=True)
+class PersonAsRead:
+    """The caller read the person outside any transaction (`xmin`: the row's version, as text)
+    and checked it: the issue may then be made lock-free on the person's row, if that row is
+    still the version read, setting `stamps` (columns of the row) in the same statement."""
+
+    xmin: str
+    stamps: Mapping[str, object]
+
 
 # The event columns an "invalidated" event of an issue has values of its own for (the rest it
 # shares with the "generated" event: both are built from the same actor, references and
@@ -177,10 +210,16 @@ def _shares_value(column: str) -> bool:
 
 @cache
 def _issue_sql(
-    link_table: str, link_columns: tuple, event_table: str, event_columns: tuple, bump: str | None
+    link_table: str,
+    link_columns: tuple,
+    event_table: str,
+    event_columns: tuple,
+    bump: tuple[str, str],
+    stamped: tuple[str, ...] = (),
 ) -> str:
-    """_ISSUE_SQL for these columns and this way of locking (`bump`: None for an issue without
-    an account, else a key of _BUMP), written once per process."""
+    """_ISSUE_SQL for these columns and this way of serialising (`bump`: the row rewritten,
+    ACCOUNT or PERSON, and how, LOCKED or LOCK_FREE; `stamped`: the person's columns set),
+    written once per process."""
     quote = connection.ops.quote_name
     link_list = Row(link_table, link_columns, []).column_list()
     event_list = Row(event_table, event_columns, []).column_list()
@@ -188,9 +227,9 @@ def _issue_sql(
     count_json += "to_jsonb((SELECT count(*) FROM superseded)))"
     generated = ", ".join(count_json if column == "details" else "%s" for column in event_columns)
     link_placeholders = ", ".join(["%s"] * len(link_columns))
-    gated = bump == LOCK_FREE
-    # Placeholders only (the values are parameters); the rows exist only when the account's row
-    # was rewritten (_BUMP).
+    gated = bump[1] == LOCK_FREE
+    # Placeholders only (the values are parameters); the rows exist only when the serialising
+    # row was rewritten (_bump_sql).
     source = "SELECT {} FROM bumped" if gated else "VALUES ({})"
 
     def invalidated_value(column: str) -> str:
@@ -199,11 +238,7 @@ def _issue_sql(
         return f"generated.{quote(column)}" if _shares_value(column) else "%s"
 
     return _ISSUE_SQL.format(
-        bump=_BUMP[bump].format(
-            accounts=quote(Account._meta.db_table), suspended=_SUSPENDED_LITERAL
-        )
-        if bump
-        else "",
+        bump=_bump_sql(*bump, stamped),
         gate=" AND EXISTS (SELECT FROM bumped)" if gated else "",
         links=quote(link_table),
         events=quote(event_table),
@@ -213,25 +248,42 @@ def _issue_sql(
         generated_values=source.format(generated),
         shared=", ".join(quote(column) for column in event_columns if _shares_value(column)),
         invalidated_values=", ".join(invalidated_value(column) for column in event_columns),
-        wrote="(SELECT count(*) FROM bumped)" if bump else "1",
+        wrote="(SELECT count(*) FROM bumped)",
     )
 
 
+def _bump_params(link: LoginLink, bump: tuple[str, str], as_read: PersonAsRead | None) -> list:
+    row, how = bump
+    if row == ACCOUNT:
+        return [link.account_id] * (2 if how == LOCK_FREE else 1)
+    stamps = as_read.stamps if as_read is not None else {}
+    params = [selects.param(User, column, value) for column, value in stamps.items()]
+    params.append(link.user_id)
+    if how == LOCK_FREE:
+        params.append(as_read.xmin)
+    return params
+
+
 def _insert(
-    link: LoginLink, generated: AuditEvent, invalidated: AuditEvent, replaces, bump: str | None
+    link: LoginLink,
+    generated: AuditEvent,
+    invalidated: AuditEvent,
+    replaces,
+    bump: tuple[str, str],
+    as_read: PersonAsRead | None = None,
 ) -> int | None:
     """Supersede, insert the link and the events (see _ISSUE_SQL); returns how many were
-    superseded, or None when a lock-free statement wrote nothing (see _BUMP)."""
+    superseded, or None when a lock-free statement wrote nothing (see _bump_sql)."""
     if connection.vendor != "postgresql":
         return _insert_portably(link, generated, invalidated, replaces)
     link_row, generated_row = row(link), row(generated)
     invalidated_row = row(invalidated, only=_OWN_EVENT_COLUMNS)
+    stamped = tuple(as_read.stamps) if as_read is not None else ()
     sql = _issue_sql(
-        link_row.table, link_row.columns, generated_row.table, generated_row.columns, bump
+        link_row.table, link_row.columns, generated_row.table, generated_row.columns, bump, stamped
     )
-    account_ids = {PERSON: [], ACCOUNT_LOCKED: [link.account_id]}.get(bump, [link.account_id] * 2)
     params = [
-        *account_ids,
+        *_bump_params(link, bump, as_read),
         link.created_at,
         InvalidationReason.SUPERSEDED,
         link.user_id,
@@ -247,8 +299,32 @@ def _insert(
     return superseded if wrote else None
 
 
-def issue_link(
+def _outside_transaction_on_postgresql() -> bool:
+    return not connection.in_atomic_block and connection.vendor == "postgresql"
+
+
+def issue_link(**kwargs: Any) -> IssuedLink:
+    """Create a link for `user` and return it with its secret. See the module docstring and
+    _issue for the arguments."""
+    issued = _issue(as_read=None, **kwargs)
+    assert issued is not None  # only a lock-free issue on a person as read gives up
+    return issued
+
+
+def issue_link_if_unchanged(as_read: PersonAsRead, **kwargs: Any) -> IssuedLink | None:
+    """issue_link for a link without an account, outside any transaction, in one lock-free
+    statement on the person's row as the caller read it (`as_read`, whose stamps it sets); None,
+    with nothing written, when the row changed since: the caller checks again, the locked way."""
+    if not _outside_transaction_on_postgresql():
+        raise ValueError("a lock-free issue needs PostgreSQL and no transaction")
+    if kwargs.get("account") is not None:
+        raise ValueError("a partner link is lock-free on its account's row (issue_link)")
+    return _issue(as_read=as_read, **kwargs)
+
+
+def _issue(
     *,
+    as_read: PersonAsRead | None,
     user: Any,
     kind: str,
     actor: Actor,
@@ -262,7 +338,7 @@ def issue_link(
     self_service: bool = False,
     user_locked: bool = False,
     recheck_suspension: bool = False,
-) -> IssuedLink:
+) -> IssuedLink | None:
     """Create a link for `user` and return it with its secret. See the module docstring.
 
     `self_service` (partner_login only): the person asked for it themselves; it replaces only
@@ -329,8 +405,14 @@ def issue_link(
         **refs,
     )
     superseded = None
-    if account is not None and not connection.in_atomic_block and connection.vendor == "postgresql":
-        superseded = _insert(link, generated, invalidated, replaces, LOCK_FREE)
+    if as_read is not None:
+        superseded = _insert(link, generated, invalidated, replaces, (PERSON, LOCK_FREE), as_read)
+        if superseded is None:
+            return None  # the person changed since the caller read it
+    elif (
+        account is not None and not connection.in_atomic_block and connection.vendor == "postgresql"
+    ):
+        superseded = _insert(link, generated, invalidated, replaces, (ACCOUNT, LOCK_FREE))
     if superseded is None:  # in a transaction, or the lock-free statement wrote nothing
         # The caller's transaction, else one of our own. The lock is outside the inner block: an
         # AccountSuspended it raises has written nothing and leaves the caller's transaction
@@ -339,7 +421,7 @@ def issue_link(
             if not user_locked or account is not None:
                 _lock(user, account, recheck_suspension=recheck_suspension)
             with transaction.atomic(savepoint=False):
-                bump = ACCOUNT_LOCKED if account is not None else PERSON
+                bump = (ACCOUNT if account is not None else PERSON, LOCKED)
                 superseded = _insert(link, generated, invalidated, replaces, bump)
     invalidated.rows_written = superseded  # one event per superseded link (audit.recorder)
     link._state.adding, link._state.db = False, connection.alias
@@ -381,4 +463,10 @@ def invalidate_open_links(
         )
 
 
-__all__ = ["IssuedLink", "invalidate_open_links", "issue_link"]
+__all__ = [
+    "IssuedLink",
+    "PersonAsRead",
+    "invalidate_open_links",
+    "issue_link",
+    "issue_link_if_unchanged",
+]

@@ -28,7 +28,12 @@ from accounts.protection import is_protected
 from audit import selects
 from audit.actors import Actor
 from audit.recorder import record
-from magiclinks.flows.issue import IssuedLink, issue_link
+from magiclinks.flows.issue import (
+    IssuedLink,
+    PersonAsRead,
+    issue_link,
+    issue_link_if_unchanged,
+)
 from magiclinks.link_urls import link_url
 from magiclinks.models import LinkKind
 
@@ -164,8 +169,71 @@ def _stamped_user(req: LinkRequest) -> User | None:
     return user
 
 
+@cache
+def _reading_sql() -> str:
+    # Written once per process, as _stamping_sql; xmin is the row's version (PersonAsRead).
+    table = connection.ops.quote_name(User._meta.db_table)
+    return (
+        f"SELECT {selects.columns(User, None)}, xmin::text FROM {table}"  # noqa: S608
+        ' WHERE "email" = %s'
+    )
+
+
+def _user_as_read(email: str) -> tuple[User, str] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_reading_sql(), [email])
+        found = cursor.fetchone()
+    return (selects.instances((User,), found[:-1])[0], found[-1]) if found else None
+
+
+def _link(req: LinkRequest, user: User, kind: str, actor: Actor) -> dict[str, Any]:
+    """What issue_link gets for this request's link, either way it is made."""
+    return {
+        "user": user,
+        "kind": kind,
+        "actor": actor,
+        "lifetime": req.lifetime,
+        "redirect_url": req.redirect_to,
+        "new_email": req.new_email,
+        "with_otp": True,
+        "details": {"via": "admin_api"},
+    }
+
+
+def _lock_free_link(req: LinkRequest, *, actor: Actor) -> GeneratedLink | None:
+    """The link for an existing user in one statement outside any transaction (magiclinks.
+    flows.issue.issue_link_if_unchanged: the stamps and the link written only if the user's row
+    is still the version read and checked here); None when that could not be: a new user, a
+    signup's metadata to merge, or a row that changed (the caller then does it the locked way,
+    checking again)."""
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        return None
+    if req.type == LinkKind.SIGNUP and req.data:
+        return None  # the metadata merge needs the stored value, under the lock
+    found = _user_as_read(req.email)
+    if found is None:
+        return None  # a user to create: one transaction with the link
+    user, version = found
+    kind, user, _is_new = _prepare(req, user)  # a refusal here has written nothing
+    stamps = _stamps(req.type, req)  # an existing user's link is of the requested kind
+    issued = issue_link_if_unchanged(
+        PersonAsRead(xmin=version, stamps=stamps), **_link(req, user, kind, actor)
+    )
+    if issued is None:
+        return None
+    for column, value in stamps.items():
+        setattr(user, column, value)
+    return GeneratedLink(
+        user=user, issued=issued, verification_type=kind, redirect_to=req.redirect_to
+    )
+
+
 def create_link(req: LinkRequest, *, actor: Actor) -> GeneratedLink:
-    """Create the user if the rules say so, stamp it, and issue the link (with its OTP)."""
+    """Create the user if the rules say so, stamp it, and issue the link (with its OTP): in one
+    lock-free statement when it can be (_lock_free_link), else in one transaction."""
+    generated = _lock_free_link(req, actor=actor)
+    if generated is not None:
+        return generated
     try:
         with transaction.atomic():
             # No credential or status among the stamped columns (accounts.user_changes has
@@ -177,18 +245,8 @@ def create_link(req: LinkRequest, *, actor: Actor) -> GeneratedLink:
                     setattr(user, column, value)
                 user.save(force_insert=True)
                 record("user.created", actor=actor, user=user, details={"via": f"link:{kind}"})
-            issued = issue_link(
-                user=user,
-                kind=kind,
-                actor=actor,
-                lifetime=req.lifetime,
-                redirect_url=req.redirect_to,
-                new_email=req.new_email,
-                with_otp=True,
-                details={"via": "admin_api"},
-                # Locked by the stamping UPDATE above (or inserted by this transaction).
-                user_locked=True,
-            )
+            # Locked by the stamping UPDATE above (or inserted by this transaction).
+            issued = issue_link(**_link(req, user, kind, actor), user_locked=True)
     except IntegrityError:  # a concurrent request created the same address first
         raise EmailExists() from None
     return GeneratedLink(
