@@ -121,6 +121,8 @@ _SUSPENDED_LITERAL = f"'{AccountStatus.SUSPENDED.value}'"
 
 
 def _bump_sql(row: str, how: str, stamped: tuple[str, ...]) -> str:
+    """The `bumped` CTE: rewrite the serialising row (`row`: ACCOUNT or PERSON) `how` (LOCKED or
+    LOCK_FREE), setting the person's `stamped` columns; it returns one row when it rewrote."""
     quote = connection.ops.quote_name
     model = Account if row == ACCOUNT else User
     table = quote(model._meta.db_table)
