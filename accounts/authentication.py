@@ -63,7 +63,9 @@ def key_from_row(row: tuple) -> PartnerApiKey:
     return key
 
 
+@cache
 def key_width() -> int:
+    """How many columns of a `key_select` row are the key's and its partner's."""
     return sum(selects.width(model) for model in KEY_MODELS)
 
 

@@ -301,7 +301,9 @@ def _insert(
     return superseded if wrote else None
 
 
-def _outside_transaction_on_postgresql() -> bool:
+def lock_free_possible() -> bool:
+    """Whether an issue now could be lock-free: PostgreSQL, and no transaction open (the
+    statement must be its own)."""
     return not connection.in_atomic_block and connection.vendor == "postgresql"
 
 
@@ -317,7 +319,7 @@ def issue_link_if_unchanged(as_read: PersonAsRead, **kwargs: Any) -> IssuedLink 
     """issue_link for a link without an account, outside any transaction, in one lock-free
     statement on the person's row as the caller read it (`as_read`, whose stamps it sets); None,
     with nothing written, when the row changed since: the caller checks again, the locked way."""
-    if not _outside_transaction_on_postgresql():
+    if not lock_free_possible():
         raise ValueError("a lock-free issue needs PostgreSQL and no transaction")
     if kwargs.get("account") is not None:
         raise ValueError("a partner link is lock-free on its account's row (issue_link)")
@@ -411,9 +413,7 @@ def _issue(
         superseded = _insert(link, generated, invalidated, replaces, (PERSON, LOCK_FREE), as_read)
         if superseded is None:
             return None  # the person changed since the caller read it
-    elif (
-        account is not None and not connection.in_atomic_block and connection.vendor == "postgresql"
-    ):
+    elif account is not None and lock_free_possible():
         superseded = _insert(link, generated, invalidated, replaces, (ACCOUNT, LOCK_FREE))
     if superseded is None:  # in a transaction, or the lock-free statement wrote nothing
         # The caller's transaction, else one of our own. The lock is outside the inner block: an
@@ -471,4 +471,5 @@ __all__ = [
     "invalidate_open_links",
     "issue_link",
     "issue_link_if_unchanged",
+    "lock_free_possible",
 ]

@@ -128,8 +128,7 @@ class PartnerApiView(APIView):
             # One transaction with Idempotency-Key: the key's row commits with the effects.
             self._scope.enter_context(transaction.atomic())
             self._in_transaction = True
-            if idempotency.requested(request):
-                self._claim = idempotency.begin(request, self.key.partner_id)
+            self._claim = idempotency.begin(request, self.key.partner_id)
 
     def _check_media_type(self, request: Request) -> None:
         if request.method in BODY_METHODS and hasattr(self, request.method.lower()):

@@ -102,6 +102,7 @@ class LoadedAccount:
     account: Account | None
 
 
+@cache
 def _pk_index(model) -> int:
     return model._meta.concrete_fields.index(model._meta.pk)
 

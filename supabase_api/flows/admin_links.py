@@ -33,6 +33,7 @@ from magiclinks.flows.issue import (
     PersonAsRead,
     issue_link,
     issue_link_if_unchanged,
+    lock_free_possible,
 )
 from magiclinks.link_urls import link_url
 from magiclinks.models import LinkKind
@@ -206,7 +207,7 @@ def _lock_free_link(req: LinkRequest, *, actor: Actor) -> GeneratedLink | None:
     is still the version read and checked here); None when that could not be: a new user, a
     signup's metadata to merge, or a row that changed (the caller then does it the locked way,
     checking again)."""
-    if connection.in_atomic_block or connection.vendor != "postgresql":
+    if not lock_free_possible():
         return None
     if req.type == LinkKind.SIGNUP and req.data:
         return None  # the metadata merge needs the stored value, under the lock
