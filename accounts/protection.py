@@ -33,9 +33,16 @@ def protected_q(prefix: str = "") -> Q:
     return condition
 
 
+def protected_sql(alias: str) -> str:
+    """SQL true for a protected row of the user table aliased `alias` (a statement of our own
+    that cannot take a Q, e.g. magiclinks.flows.issue's)."""
+    flags = " OR ".join(f'{alias}."{flag}"' for flag in _PROTECTED_FLAGS)
+    return f"({flags})"
+
+
 def unprotected(queryset: QuerySet) -> QuerySet:
     """The users of `queryset` an API may see (a queryset of User)."""
     return queryset.exclude(protected_q())
 
 
-__all__ = ["is_protected", "protected_q", "unprotected"]
+__all__ = ["is_protected", "protected_q", "protected_sql", "unprotected"]

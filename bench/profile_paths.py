@@ -81,6 +81,20 @@ def replay(client, requests: list) -> list:
     return out
 
 
+def _print_plans() -> None:
+    """This connection's prepared statements (psycopg prepares a statement on its fifth run):
+    how often PostgreSQL planned each afresh (custom) or reused its generic plan."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans, left(regexp_replace(statement, '\\s+', ' ',"
+            " 'g'), 110) FROM pg_prepared_statements ORDER BY custom_plans DESC LIMIT 8"
+        )
+        for generic, custom, statement in cursor.fetchall():
+            print(f"      generic {generic:>6}  custom {custom:>6}  {statement}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
@@ -88,6 +102,12 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=400)
     parser.add_argument("--cprofile", choices=SCENARIOS, action="append", default=[])
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
+    parser.add_argument(
+        "--plans", action="store_true", help="print the prepared statements' plan counts"
+    )
+    parser.add_argument(
+        "--only", choices=SCENARIOS, action="append", help="replay these scenarios only"
+    )
     args = parser.parse_args()
     env = run.server_env(8000)
     run.reset_stores()
@@ -108,7 +128,7 @@ def main() -> None:
         f"{'scenario':<15}{'stmts':>7}{'commits':>8}{'savepts':>8}{'redis':>7}{'rtt':>5}"
         f"{'cpu ms':>8}  statuses"
     )
-    for scenario in SCENARIOS:
+    for scenario in args.only or SCENARIOS:
         replay(client, run.requests_for(scenario, data, args.warmup))
         requests = run.requests_for(scenario, data, args.requests, offset=args.warmup)
         counts = Counts()
@@ -133,6 +153,8 @@ def main() -> None:
             per = counts.statements // n
             for sql in counts.sql[:per]:
                 print("      ", sql[:160])
+        if args.plans:
+            _print_plans()
         if profiler:
             text = io.StringIO()
             pstats.Stats(profiler, stream=text).sort_stats(

@@ -38,6 +38,7 @@ from django.http import HttpRequest
 from redis.exceptions import RedisError
 
 from audit.client_ip import client_ip
+from config.cache import run_script
 from config.http_errors import DependencyUnavailable
 from config.metrics import record_refusal
 
@@ -118,7 +119,7 @@ def _count_on_redis(cache: RedisCache, keys: list[str], args: list[int]) -> tupl
     script = _scripts.get(id(client))
     if script is None:
         script = _scripts.setdefault(id(client), client.register_script(_COUNT_ALL))
-    result = script(keys=keys, args=args)
+    result = run_script(script, keys, args)
     return None if result == 0 else (int(result[0]) - 1, int(result[1]))
 
 

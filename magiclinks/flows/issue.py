@@ -18,10 +18,12 @@ to get there, both ending in the one statement that supersedes, inserts and audi
   lock-free, so an issue that committed after this statement's snapshot was taken shows as a
   newer row version: the statement then writes nothing and the issue is made the locked way.
   Optimistic concurrency, in one round trip instead of four (BEGIN, lock, statement, COMMIT).
-- **Lock-free on the person** (`issue_link_if_unchanged`: the Admin API's link for an existing
-  user): the same on the person's row, which every other link's issue rewrites, and against the
-  version the caller read and checked (`PersonAsRead`), so that any change since, not only
-  another issue, sends the caller back to check again the locked way.
+- **Lock-free on the person, found by address** (`issue_link_for_address`: the Admin API's
+  link for an existing user): the same on the person's row, which every other link's issue
+  rewrites, found by the statement itself (`PersonByAddress`: the row with that address that
+  meets the caller's conditions, so that the caller needs no read of its own). Nothing is written
+  when there is no such row or it changed since the snapshot: the caller then reads and checks
+  the locked way, and says why.
 
 Lock order in all: account, then person, then links.
 """
@@ -81,12 +83,13 @@ class IssuedLink:
 # its RETURNING instead of as parameters of their own: that keeps the statement at or under
 # psycopg's 50 parameters, the bound above which psycopg re-parses a query on every execution
 # instead of caching its conversion (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS; 0.6 ms per
-# issue, profiled). The first column of the result is 1 when the statement wrote (a lock-free one
-# writes nothing when it finds the account's row changed, see _bump_sql), the second the count.
+# issue, profiled). The result is one row when the statement wrote (a lock-free one writes nothing
+# when it finds the serialising row changed, see _bump_sql), none otherwise: the count, then what
+# `bumped` returned (the person's columns, lock-free on the person).
 _ISSUE_SQL = """
 WITH {bump}superseded AS (
     UPDATE {links} SET "invalidated_at" = %s, "invalidation_reason" = %s
-    WHERE "user_id" = %s AND "scope" = ANY(%s) AND "used_at" IS NULL
+    WHERE "user_id" = {user_id} AND "scope" = ANY(%s) AND "used_at" IS NULL
       AND "invalidated_at" IS NULL AND "expires_at" > %s{gate}
     RETURNING "id"
 ), new_link AS (
@@ -96,7 +99,7 @@ WITH {bump}superseded AS (
 ), invalidated AS (
     INSERT INTO {events} ({event_columns}) SELECT {invalidated_values} FROM superseded, generated
 )
-SELECT {wrote}, count(*) FROM superseded
+SELECT (SELECT count(*) FROM superseded), bumped.* FROM bumped
 """
 
 # The serialising row rewritten by every issue, in its statement, so that a lock-free issue can
@@ -105,10 +108,11 @@ SELECT {wrote}, count(*) FROM superseded
 # *_sent_at stamps, or `SET id = id`). Locked: the issue holds the row's lock already.
 # Lock-free: the UPDATE waits for the row's lock; if another transaction rewrote the row
 # meanwhile, PostgreSQL re-checks the WHERE against the newest version, whose xmin is not the one
-# expected, and nothing is updated; a suspended account is not updated either. Expected, for the
-# account: the version this statement's snapshot saw (the subquery); for the person: the version
-# the caller read and checked (PersonAsRead), so that a change since (made staff, say) also
-# sends the caller back to check again. Every write of the statement is gated on that row
+# this statement's snapshot saw (the subquery), and nothing is updated; a suspended account is
+# not updated either, nor a person who fails the caller's conditions (PersonByAddress: made
+# staff meanwhile, say; the re-check evaluates them on the newest version too). The person's
+# row also hands its id and address to the link and the events (_FROM_PERSON), and its columns
+# back to the caller. Every write of the statement is gated on that row
 # (EXISTS, FROM bumped): PostgreSQL evaluates the gate, and so takes the row's lock, before it
 # touches a link, which keeps the lock order (account or person, then links) and writes nothing
 # when the row was not rewritten. xmin changes with any rewrite (a staff edit, a suspension): the
@@ -120,9 +124,10 @@ assert AccountStatus.SUSPENDED.value.isalpha()
 _SUSPENDED_LITERAL = f"'{AccountStatus.SUSPENDED.value}'"
 
 
-def _bump_sql(row: str, how: str, stamped: tuple[str, ...]) -> str:
+def _bump_sql(row: str, how: str, stamped: tuple[str, ...], condition: str) -> str:
     """The `bumped` CTE: rewrite the serialising row (`row`: ACCOUNT or PERSON) `how` (LOCKED or
-    LOCK_FREE), setting the person's `stamped` columns; it returns one row when it rewrote."""
+    LOCK_FREE), setting the person's `stamped` columns; it returns one row when it rewrote (the
+    person's columns, lock-free, where the person is found by address and `condition`)."""
     quote = connection.ops.quote_name
     model = Account if row == ACCOUNT else User
     table = quote(model._meta.db_table)
@@ -132,24 +137,39 @@ def _bump_sql(row: str, how: str, stamped: tuple[str, ...]) -> str:
         assignments = ", ".join(f"{quote(column)} = %s" for column in stamped)
     else:
         assignments = '"id" = a."id"'
-    where = 'a."id" = %s'
+    where, returning = 'a."id" = %s', "1"
     if how == LOCK_FREE and row == ACCOUNT:
         where += f' AND a."status" <> {_SUSPENDED_LITERAL}'
         where += f' AND a.xmin = (SELECT seen.xmin FROM {table} seen WHERE seen."id" = %s)'  # noqa: S608
     elif how == LOCK_FREE:
-        where += " AND a.xmin = %s::xid"
+        where = 'a."email" = %s'
+        where += f' AND a.xmin = (SELECT seen.xmin FROM {table} seen WHERE seen."email" = %s)'  # noqa: S608
+        where += f" AND ({condition})"
+        returning = selects.columns(User, "a")
     # Names and constants of ours, quoted; every value is a parameter.
-    return f"bumped AS (UPDATE {table} a SET {assignments} WHERE {where} RETURNING 1), "  # noqa: S608
+    return f"bumped AS (UPDATE {table} a SET {assignments} WHERE {where} RETURNING {returning}), "  # noqa: S608
+
+
+# The alias of the person's row in a PersonByAddress condition.
+PERSON_ROW = "a"
 
 
 @dataclass(frozen=True)
-class PersonAsRead:
-    """The caller read the person outside any transaction (`xmin`: the row's version, as text)
-    and checked it: the issue may then be made lock-free on the person's row, if that row is
-    still the version read, setting `stamps` (columns of the row) in the same statement."""
+class PersonByAddress:
+    """The person a lock-free issue finds itself (issue_link_for_address): the row with `email`
+    (normalised) that meets `condition`, SQL over the row (aliased PERSON_ROW) with its
+    `condition_params`, a constant string of the caller's (it is part of the cached statement).
+    The statement sets `stamps` (columns of the row) as it takes the row's lock."""
 
-    xmin: str
+    email: str
     stamps: Mapping[str, object]
+    condition: str = "TRUE"
+    condition_params: tuple = ()
+
+
+# Lock-free on the person (PersonByAddress): the link's and the events' columns whose values come
+# from the person's row in the statement (bumped's RETURNING), not from parameters.
+_FROM_PERSON = {"user_id": '"id"', "user_email": '"email"'}
 
 
 # The event columns an "invalidated" event of an issue has values of its own for (the rest it
@@ -218,17 +238,25 @@ def _issue_sql(
     event_columns: tuple,
     bump: tuple[str, str],
     stamped: tuple[str, ...] = (),
+    condition: str = "TRUE",
 ) -> str:
     """_ISSUE_SQL for these columns and this way of serialising (`bump`: the row rewritten,
-    ACCOUNT or PERSON, and how, LOCKED or LOCK_FREE; `stamped`: the person's columns set),
-    written once per process."""
+    ACCOUNT or PERSON, and how, LOCKED or LOCK_FREE; `stamped`: the person's columns set;
+    `condition`: what the person must meet, lock-free), written once per process."""
     quote = connection.ops.quote_name
     link_list = Row(link_table, link_columns, []).column_list()
     event_list = Row(event_table, event_columns, []).column_list()
     count_json = "jsonb_set(%s, '{previous_links_invalidated}', "
     count_json += "to_jsonb((SELECT count(*) FROM superseded)))"
-    generated = ", ".join(count_json if column == "details" else "%s" for column in event_columns)
-    link_placeholders = ", ".join(["%s"] * len(link_columns))
+    found = _found_columns(bump)
+
+    def value(column: str) -> str:
+        if column in found:
+            return f"bumped.{found[column]}"
+        return count_json if column == "details" else "%s"
+
+    generated = ", ".join(value(column) for column in event_columns)
+    link_placeholders = ", ".join(value(column) for column in link_columns)
     gated = bump[1] == LOCK_FREE
     # Placeholders only (the values are parameters); the rows exist only when the serialising
     # row was rewritten (_bump_sql).
@@ -240,7 +268,8 @@ def _issue_sql(
         return f"generated.{quote(column)}" if _shares_value(column) else "%s"
 
     return _ISSUE_SQL.format(
-        bump=_bump_sql(*bump, stamped),
+        bump=_bump_sql(*bump, stamped, condition),
+        user_id='(SELECT "id" FROM bumped)' if found else "%s",
         gate=" AND EXISTS (SELECT FROM bumped)" if gated else "",
         links=quote(link_table),
         events=quote(event_table),
@@ -250,20 +279,30 @@ def _issue_sql(
         generated_values=source.format(generated),
         shared=", ".join(quote(column) for column in event_columns if _shares_value(column)),
         invalidated_values=", ".join(invalidated_value(column) for column in event_columns),
-        wrote="(SELECT count(*) FROM bumped)",
     )
 
 
-def _bump_params(link: LoginLink, bump: tuple[str, str], as_read: PersonAsRead | None) -> list:
+def _found_columns(bump: tuple[str, str]) -> dict[str, str]:
+    """The columns the statement takes from the person's row (_FROM_PERSON), or none."""
+    return _FROM_PERSON if bump == (PERSON, LOCK_FREE) else {}
+
+
+def _params(found_row: Row, bump: tuple[str, str]) -> list:
+    """The row's parameters, without those the statement takes from the person's row."""
+    found = _found_columns(bump)
+    if not found:
+        return found_row.params
+    return [p for c, p in zip(found_row.columns, found_row.params, strict=True) if c not in found]
+
+
+def _bump_params(link: LoginLink, bump: tuple[str, str], person: PersonByAddress | None) -> list:
     row, how = bump
     if row == ACCOUNT:
         return [link.account_id] * (2 if how == LOCK_FREE else 1)
-    stamps = as_read.stamps if as_read is not None else {}
-    params = [selects.param(User, column, value) for column, value in stamps.items()]
-    params.append(link.user_id)
-    if how == LOCK_FREE:
-        params.append(as_read.xmin)
-    return params
+    if person is None:
+        return [link.user_id]
+    params = [selects.param(User, column, value) for column, value in person.stamps.items()]
+    return [*params, person.email, person.email, *person.condition_params]
 
 
 def _insert(
@@ -272,33 +311,38 @@ def _insert(
     invalidated: AuditEvent,
     replaces,
     bump: tuple[str, str],
-    as_read: PersonAsRead | None = None,
-) -> int | None:
+    person: PersonByAddress | None = None,
+) -> tuple | None:
     """Supersede, insert the link and the events (see _ISSUE_SQL); returns how many were
-    superseded, or None when a lock-free statement wrote nothing (see _bump_sql)."""
+    superseded, then what `bumped` returned (the person's columns, lock-free on the person), or
+    None when a lock-free statement wrote nothing (see _bump_sql)."""
     if connection.vendor != "postgresql":
-        return _insert_portably(link, generated, invalidated, replaces)
+        return (_insert_portably(link, generated, invalidated, replaces),)
     link_row, generated_row = row(link), row(generated)
     invalidated_row = row(invalidated, only=_OWN_EVENT_COLUMNS)
-    stamped = tuple(as_read.stamps) if as_read is not None else ()
     sql = _issue_sql(
-        link_row.table, link_row.columns, generated_row.table, generated_row.columns, bump, stamped
+        link_row.table,
+        link_row.columns,
+        generated_row.table,
+        generated_row.columns,
+        bump,
+        tuple(person.stamps) if person is not None else (),
+        person.condition if person is not None else "TRUE",
     )
     params = [
-        *_bump_params(link, bump, as_read),
+        *_bump_params(link, bump, person),
         link.created_at,
         InvalidationReason.SUPERSEDED,
-        link.user_id,
+        *([] if person is not None else [link.user_id]),
         list(replaces),
         link.created_at,
-        *link_row.params,
-        *generated_row.params,
+        *_params(link_row, bump),
+        *_params(generated_row, bump),
         *invalidated_row.params,  # in column order, as _issue_sql places them
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        wrote, superseded = cursor.fetchone()
-    return superseded if wrote else None
+        return cursor.fetchone()
 
 
 def lock_free_possible() -> bool:
@@ -310,25 +354,30 @@ def lock_free_possible() -> bool:
 def issue_link(**kwargs: Any) -> IssuedLink:
     """Create a link for `user` and return it with its secret. See the module docstring and
     _issue for the arguments."""
-    issued = _issue(as_read=None, **kwargs)
-    assert issued is not None  # only a lock-free issue on a person as read gives up
+    issued = _issue(person=None, **kwargs)
+    assert issued is not None  # only a lock-free issue on a person found by address gives up
     return issued
 
 
-def issue_link_if_unchanged(as_read: PersonAsRead, **kwargs: Any) -> IssuedLink | None:
+def issue_link_for_address(
+    person: PersonByAddress, **kwargs: Any
+) -> tuple[IssuedLink, User] | None:
     """issue_link for a link without an account, outside any transaction, in one lock-free
-    statement on the person's row as the caller read it (`as_read`, whose stamps it sets); None,
-    with nothing written, when the row changed since: the caller checks again, the locked way."""
+    statement that finds the person itself (`person`: by address and the caller's conditions;
+    no `user` argument) and sets its stamps; the link and the person as stamped, or None, with
+    nothing written, when there is no such person or the row changed since the statement's
+    snapshot: the caller then reads and checks, the locked way."""
     if not lock_free_possible():
         raise ValueError("a lock-free issue needs PostgreSQL and no transaction")
     if kwargs.get("account") is not None:
         raise ValueError("a partner link is lock-free on its account's row (issue_link)")
-    return _issue(as_read=as_read, **kwargs)
+    issued = _issue(person=person, user=None, **kwargs)
+    return None if issued is None else (issued, issued.link.user)
 
 
 def _issue(
     *,
-    as_read: PersonAsRead | None,
+    person: PersonByAddress | None,
     user: Any,
     kind: str,
     actor: Actor,
@@ -408,14 +457,15 @@ def _issue(
         details={"reason": InvalidationReason.SUPERSEDED, "replaced_by": str(link.pk)},
         **refs,
     )
-    superseded = None
-    if as_read is not None:
-        superseded = _insert(link, generated, invalidated, replaces, (PERSON, LOCK_FREE), as_read)
-        if superseded is None:
-            return None  # the person changed since the caller read it
+    wrote = None
+    if person is not None:
+        wrote = _insert(link, generated, invalidated, replaces, (PERSON, LOCK_FREE), person)
+        if wrote is None:
+            return None  # no such person, or the row changed since the snapshot
+        _found(selects.instances((User,), wrote[1:])[0], link, generated, invalidated)
     elif account is not None and lock_free_possible():
-        superseded = _insert(link, generated, invalidated, replaces, (ACCOUNT, LOCK_FREE))
-    if superseded is None:  # in a transaction, or the lock-free statement wrote nothing
+        wrote = _insert(link, generated, invalidated, replaces, (ACCOUNT, LOCK_FREE))
+    if wrote is None:  # in a transaction, or the lock-free statement wrote nothing
         # The caller's transaction, else one of our own. The lock is outside the inner block: an
         # AccountSuspended it raises has written nothing and leaves the caller's transaction
         # usable; an error of the statement fails it.
@@ -424,10 +474,18 @@ def _issue(
                 _lock(user, account, recheck_suspension=recheck_suspension)
             with transaction.atomic(savepoint=False):
                 bump = (ACCOUNT if account is not None else PERSON, LOCKED)
-                superseded = _insert(link, generated, invalidated, replaces, bump)
+                wrote = _insert(link, generated, invalidated, replaces, bump)
+    superseded = wrote[0]
     invalidated.rows_written = superseded  # one event per superseded link (audit.recorder)
     link._state.adding, link._state.db = False, connection.alias
     return IssuedLink(link=link, secret=secret, otp=otp, invalidated_count=superseded)
+
+
+def _found(user: User, link: LoginLink, *events: AuditEvent) -> None:
+    """The person the statement found (PersonByAddress), on what was written for it."""
+    link.user = user
+    for event in events:
+        event.user_id, event.user_email = user.pk, user.email
 
 
 def invalidate_open_links(
@@ -466,10 +524,11 @@ def invalidate_open_links(
 
 
 __all__ = [
+    "PERSON_ROW",
     "IssuedLink",
-    "PersonAsRead",
+    "PersonByAddress",
     "invalidate_open_links",
     "issue_link",
-    "issue_link_if_unchanged",
+    "issue_link_for_address",
     "lock_free_possible",
 ]

@@ -24,15 +24,16 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.protection import is_protected
+from accounts.protection import is_protected, protected_sql
 from audit import selects
 from audit.actors import Actor
 from audit.recorder import record
 from magiclinks.flows.issue import (
+    PERSON_ROW,
     IssuedLink,
-    PersonAsRead,
+    PersonByAddress,
     issue_link,
-    issue_link_if_unchanged,
+    issue_link_for_address,
     lock_free_possible,
 )
 from magiclinks.link_urls import link_url
@@ -170,27 +171,10 @@ def _stamped_user(req: LinkRequest) -> User | None:
     return user
 
 
-@cache
-def _reading_sql() -> str:
-    # Written once per process, as _stamping_sql; xmin is the row's version (PersonAsRead).
-    table = connection.ops.quote_name(User._meta.db_table)
-    return (
-        f"SELECT {selects.columns(User, None)}, xmin::text FROM {table}"  # noqa: S608
-        ' WHERE "email" = %s'
-    )
-
-
-def _user_as_read(email: str) -> tuple[User, str] | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_reading_sql(), [email])
-        found = cursor.fetchone()
-    return (selects.instances((User,), found[:-1])[0], found[-1]) if found else None
-
-
-def _link(req: LinkRequest, user: User, kind: str, actor: Actor) -> dict[str, Any]:
-    """What issue_link gets for this request's link, either way it is made."""
+def _link(req: LinkRequest, kind: str, actor: Actor) -> dict[str, Any]:
+    """What the engine gets for this request's link, either way it is made (but the user: the
+    lock-free statement finds it itself)."""
     return {
-        "user": user,
         "kind": kind,
         "actor": actor,
         "lifetime": req.lifetime,
@@ -201,29 +185,47 @@ def _link(req: LinkRequest, user: User, kind: str, actor: Actor) -> dict[str, An
     }
 
 
+@cache
+def _eligible_sql(kind: str) -> str:
+    """_prepare's refusals of an existing user, as SQL over the user's row (PERSON_ROW), for
+    the lock-free statement: a user who fails them gets no link from it, and the locked flow
+    then raises the refusal _prepare names. Each rule is in both places; the tests of this
+    module's lock-free path perform every refusal against both (a rule missing here would
+    issue what _prepare refuses)."""
+    quote, row = connection.ops.quote_name, PERSON_ROW
+    rules = [f"NOT {protected_sql(row)}"]
+    if kind in (LinkKind.SIGNUP, LinkKind.INVITE):
+        rules.append(f'{row}."email_confirmed_at" IS NULL')
+    if kind in EMAIL_CHANGE_TYPES:  # the new address is nobody else's (one parameter)
+        table = quote(User._meta.db_table)
+        rules.append(
+            f"NOT EXISTS (SELECT FROM {table} other"
+            f' WHERE other."email" = %s AND other."id" <> {row}."id")'
+        )
+    return " AND ".join(rules)
+
+
 def _lock_free_link(req: LinkRequest, *, actor: Actor) -> GeneratedLink | None:
-    """The link for an existing user in one statement outside any transaction (magiclinks.
-    flows.issue.issue_link_if_unchanged: the stamps and the link written only if the user's row
-    is still the version read and checked here); None when that could not be: a new user, a
-    signup's metadata to merge, or a row that changed (the caller then does it the locked way,
-    checking again)."""
+    """The link for an existing user in one statement outside any transaction, which finds the
+    user by address, checks _prepare's rules on the row (_eligible_sql), stamps it and writes
+    the link (magiclinks.flows.issue.issue_link_for_address); None when that could not be: no
+    such user (to create, or to refuse), a refusal, a signup's metadata to merge, or a row that
+    changed (the caller then does it the locked way, checking again and saying why)."""
     if not lock_free_possible():
         return None
     if req.type == LinkKind.SIGNUP and req.data:
         return None  # the metadata merge needs the stored value, under the lock
-    found = _user_as_read(req.email)
-    if found is None:
-        return None  # a user to create: one transaction with the link
-    user, version = found
-    kind, user, _is_new = _prepare(req, user)  # a refusal here has written nothing
-    stamps = _stamps(req.type, req)  # an existing user's link is of the requested kind
-    issued = issue_link_if_unchanged(
-        PersonAsRead(xmin=version, stamps=stamps), **_link(req, user, kind, actor)
+    kind = req.type  # an existing user's link is of the requested kind
+    person = PersonByAddress(
+        email=req.email,
+        stamps=_stamps(kind, req),
+        condition=_eligible_sql(kind),
+        condition_params=(req.new_email,) if kind in EMAIL_CHANGE_TYPES else (),
     )
-    if issued is None:
+    found = issue_link_for_address(person, **_link(req, kind, actor))
+    if found is None:
         return None
-    for column, value in stamps.items():
-        setattr(user, column, value)
+    issued, user = found
     return GeneratedLink(
         user=user, issued=issued, verification_type=kind, redirect_to=req.redirect_to
     )
@@ -247,7 +249,7 @@ def create_link(req: LinkRequest, *, actor: Actor) -> GeneratedLink:
                 user.save(force_insert=True)
                 record("user.created", actor=actor, user=user, details={"via": f"link:{kind}"})
             # Locked by the stamping UPDATE above (or inserted by this transaction).
-            issued = issue_link(**_link(req, user, kind, actor), user_locked=True)
+            issued = issue_link(user=user, **_link(req, kind, actor), user_locked=True)
     except IntegrityError:  # a concurrent request created the same address first
         raise EmailExists() from None
     return GeneratedLink(
