@@ -19,7 +19,7 @@ from .representations import (
     LinkListSerializer,
     LinkSummarySerializer,
     LoginLinkSerializer,
-    represent,
+    login_link_json,
 )
 from .schema import BODY_ERRORS, error_responses
 from .serializers import GenerateLinkSerializer, LinkListQuerySerializer
@@ -102,7 +102,7 @@ class LoginLinkView(PartnerApiView):
             actor=Actor.partner(self.key.partner),
             count_first=self.key_limits,
         )
-        return Response(represent(LoginLinkSerializer, result), status=status.HTTP_201_CREATED)
+        return Response(login_link_json(result), status=status.HTTP_201_CREATED)
 
 
 class LoginLinksView(PartnerApiView):
