@@ -83,9 +83,9 @@ class IssuedLink:
 # its RETURNING instead of as parameters of their own: that keeps the statement at or under
 # psycopg's 50 parameters, the bound above which psycopg re-parses a query on every execution
 # instead of caching its conversion (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS; 0.6 ms per
-# issue, profiled). The result is one row when the statement wrote (a lock-free one writes nothing
-# when it finds the serialising row changed, see _bump_sql), none otherwise: the count, then what
-# `bumped` returned (the person's columns, lock-free on the person).
+# issue, profiled). The result is one row: 1 when the statement wrote (a lock-free one writes
+# nothing when it finds the serialising row changed, see _bump_sql), else 0; the count; then what
+# `bumped` returned (the person's columns, lock-free on the person; NULLs when it wrote nothing).
 _ISSUE_SQL = """
 WITH {bump}superseded AS (
     UPDATE {links} SET "invalidated_at" = %s, "invalidation_reason" = %s
@@ -99,7 +99,8 @@ WITH {bump}superseded AS (
 ), invalidated AS (
     INSERT INTO {events} ({event_columns}) SELECT {invalidated_values} FROM superseded, generated
 )
-SELECT (SELECT count(*) FROM superseded), bumped.* FROM bumped
+SELECT (SELECT count(*) FROM bumped), (SELECT count(*) FROM superseded), bumped.*
+FROM (VALUES (1)) AS one_row (one) LEFT JOIN bumped ON TRUE
 """
 
 # The serialising row rewritten by every issue, in its statement, so that a lock-free issue can
@@ -312,12 +313,13 @@ def _insert(
     replaces,
     bump: tuple[str, str],
     person: PersonByAddress | None = None,
-) -> tuple | None:
-    """Supersede, insert the link and the events (see _ISSUE_SQL); returns how many were
-    superseded, then what `bumped` returned (the person's columns, lock-free on the person), or
-    None when a lock-free statement wrote nothing (see _bump_sql)."""
+) -> tuple:
+    """Supersede, insert the link and the events (see _ISSUE_SQL); returns whether the statement
+    wrote (a lock-free one writes nothing when the serialising row changed, see _bump_sql), how
+    many links it superseded, then what `bumped` returned (the person's columns, lock-free on
+    the person)."""
     if connection.vendor != "postgresql":
-        return (_insert_portably(link, generated, invalidated, replaces),)
+        return (True, _insert_portably(link, generated, invalidated, replaces))
     link_row, generated_row = row(link), row(generated)
     invalidated_row = row(invalidated, only=_OWN_EVENT_COLUMNS)
     sql = _issue_sql(
@@ -457,15 +459,15 @@ def _issue(
         details={"reason": InvalidationReason.SUPERSEDED, "replaced_by": str(link.pk)},
         **refs,
     )
-    wrote = None
+    result = None
     if person is not None:
-        wrote = _insert(link, generated, invalidated, replaces, (PERSON, LOCK_FREE), person)
-        if wrote is None:
+        result = _insert(link, generated, invalidated, replaces, (PERSON, LOCK_FREE), person)
+        if not result[0]:
             return None  # no such person, or the row changed since the snapshot
-        _found(selects.instances((User,), wrote[1:])[0], link, generated, invalidated)
+        _found(selects.instances((User,), result[2:])[0], link, generated, invalidated)
     elif account is not None and lock_free_possible():
-        wrote = _insert(link, generated, invalidated, replaces, (ACCOUNT, LOCK_FREE))
-    if wrote is None:  # in a transaction, or the lock-free statement wrote nothing
+        result = _insert(link, generated, invalidated, replaces, (ACCOUNT, LOCK_FREE))
+    if result is None or not result[0]:  # in a transaction, or the lock-free one wrote nothing
         # The caller's transaction, else one of our own. The lock is outside the inner block: an
         # AccountSuspended it raises has written nothing and leaves the caller's transaction
         # usable; an error of the statement fails it.
@@ -474,8 +476,8 @@ def _issue(
                 _lock(user, account, recheck_suspension=recheck_suspension)
             with transaction.atomic(savepoint=False):
                 bump = (ACCOUNT if account is not None else PERSON, LOCKED)
-                wrote = _insert(link, generated, invalidated, replaces, bump)
-    superseded = wrote[0]
+                result = _insert(link, generated, invalidated, replaces, bump)
+    superseded = result[1]
     invalidated.rows_written = superseded  # one event per superseded link (audit.recorder)
     link._state.adding, link._state.db = False, connection.alias
     return IssuedLink(link=link, secret=secret, otp=otp, invalidated_count=superseded)
