@@ -64,8 +64,13 @@ def build(
     user: Any = None,
     link: Any = None,
     details: dict | None = None,
+    counted: bool = True,
 ) -> AuditEvent:
-    """An unsaved event carrying the current request's context (for bulk inserts)."""
+    """An unsaved event carrying the current request's context (for bulk inserts).
+
+    `counted=False`: the caller calls count_when_committed once it has written the event. For a
+    statement outside any transaction: on_commit would then count the event at once, before
+    the statement ran, and also when it ends up writing nothing."""
     request = context.current()
     audit_event = AuditEvent(
         event=event,
@@ -87,8 +92,15 @@ def build(
     # update_and_record, whose INSERT depends on its UPDATE, sets how many rows it wrote (0
     # when the conditional change did not happen, e.g. a link already used).
     audit_event.rows_written = 1
-    transaction.on_commit(partial(_count_committed, audit_event))
+    if counted:
+        count_when_committed(audit_event)
     return audit_event
+
+
+def count_when_committed(audit_event: AuditEvent) -> None:
+    """Move /metrics' counters for `audit_event` (its `rows_written` copies) when the current
+    transaction commits, or now outside any."""
+    transaction.on_commit(partial(_count_committed, audit_event))
 
 
 def _count_committed(audit_event: AuditEvent) -> None:

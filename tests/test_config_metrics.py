@@ -8,13 +8,7 @@ import sys
 from prometheus_client.core import GaugeMetricFamily
 
 from config import metrics
-
-
-def sample(text: str, name: str) -> float:
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+from tests.metrics_counts import sample
 
 
 def test_audit_events_move_their_counters_and_others_none():
@@ -57,6 +51,7 @@ import django, os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 from config import metrics
+from tests.metrics_counts import sample
 metrics.record_refusal("browser.fresh_link.ip")
 metrics.record_refusal("browser.fresh_link.ip")
 print(metrics.render()[0].decode())

@@ -21,6 +21,7 @@ from audit.models import AuditEvent
 from magiclinks.flows.errors import AccountSuspended
 from magiclinks.flows.issue import issue_link
 from magiclinks.models import LinkKind, LinkStatus, LoginLink
+from tests import metrics_counts
 from tests.pg_locks import while_held
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres")]
@@ -93,11 +94,14 @@ def test_a_suspension_committed_while_it_waited_refuses_the_link(make):
     def suspend() -> None:
         Account.objects.filter(pk=account.pk).update(status=AccountStatus.SUSPENDED)
 
+    issued = metrics_counts.issued(LinkKind.PARTNER_LOGIN)
     results = while_held(suspend, lambda: _issue(stale, recheck_suspension=True))
 
     assert isinstance(results["then"], AccountSuspended)
     assert not LoginLink.objects.exists()
     assert not AuditEvent.objects.filter(event="login_link.generated").exists()
+    # /metrics counts written links only: not the lock-free statement that wrote nothing.
+    assert metrics_counts.issued(LinkKind.PARTNER_LOGIN) == issued
 
 
 def test_a_lock_that_changed_nothing_lets_the_statement_through(make):

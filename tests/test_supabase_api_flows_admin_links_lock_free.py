@@ -19,6 +19,7 @@ from audit.models import AuditEvent
 from magiclinks.models import LinkKind, LinkStatus, LoginLink
 from supabase_api.flows import admin_links
 from supabase_api.flows.errors import EmailExists, NoUserWithEmail
+from tests import metrics_counts
 from tests.pg_locks import while_held
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres")]
@@ -163,3 +164,20 @@ def test_a_link_issued_meanwhile_is_superseded_the_locked_way(make):
     assert [link.pk for link in active] == [late.issued.link.pk]
     assert LoginLink.objects.get(pk=held.issued.link.pk).status == LinkStatus.INVALIDATED
     assert LoginLink.objects.get(pk=earliest.issued.link.pk).status == LinkStatus.INVALIDATED
+
+
+def test_the_issued_counter_moves_once_per_link_written(make):
+    # /metrics counts a link once it is written: not for the lock-free statement that wrote
+    # nothing (a new address, a refusal), and once when the locked flow then writes it.
+    make.user("staff@example.com", is_staff=True)
+    make.user("kim@example.com")
+    magic = metrics_counts.issued(LinkKind.MAGICLINK)
+    signup = metrics_counts.issued(LinkKind.SIGNUP)
+
+    _magic_link("kim@example.com")  # the statement writes it
+    _magic_link("new@example.com")  # a signup, written by the locked flow
+    with pytest.raises(EmailExists):
+        _magic_link("staff@example.com")  # refused: written by neither
+
+    assert metrics_counts.issued(LinkKind.MAGICLINK) == magic + 1
+    assert metrics_counts.issued(LinkKind.SIGNUP) == signup + 1

@@ -44,7 +44,7 @@ from audit.actors import Actor
 from audit.combined import update_and_record
 from audit.inserts import Row, row
 from audit.models import AuditEvent
-from audit.recorder import build
+from audit.recorder import build, count_when_committed
 
 from .. import tokens
 from ..models import (
@@ -439,7 +439,10 @@ def _issue(
     if with_otp:
         otp = tokens.new_otp()
         link.otp_mac = tokens.otp_mac(link.pk, otp)
+    # Counted on /metrics once written (_written): a lock-free statement runs outside any
+    # transaction, where on_commit would count them at once, written or not.
     refs = {"actor": actor, "partner": partner_id, "account": account, "user": user}
+    refs |= {"counted": False}
     generated = build(
         "login_link.generated",
         link=link,
@@ -477,10 +480,19 @@ def _issue(
             with transaction.atomic(savepoint=False):
                 bump = (ACCOUNT if account is not None else PERSON, LOCKED)
                 result = _insert(link, generated, invalidated, replaces, bump)
+                _written(result[1], generated, invalidated)  # counted at the commit
+    else:
+        _written(result[1], generated, invalidated)  # committed: counted now
     superseded = result[1]
-    invalidated.rows_written = superseded  # one event per superseded link (audit.recorder)
     link._state.adding, link._state.db = False, connection.alias
     return IssuedLink(link=link, secret=secret, otp=otp, invalidated_count=superseded)
+
+
+def _written(superseded: int, generated: AuditEvent, invalidated: AuditEvent) -> None:
+    """The statement wrote the issue's events: one "invalidated" per superseded link."""
+    invalidated.rows_written = superseded
+    count_when_committed(generated)
+    count_when_committed(invalidated)
 
 
 def _found(user: User, link: LoginLink, *events: AuditEvent) -> None:
