@@ -48,14 +48,11 @@ def run_script(script: Script, keys: Sequence[str], args: Sequence[object]) -> o
     pool = script.registered_client.connection_pool
     connection = pool.get_connection()
     try:
-        for attempt in (1, 2):
-            try:
-                connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
-                break
-            except (RedisConnectionError, OSError):
-                connection.disconnect()
-                if attempt == 2:
-                    raise
+        try:
+            connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+        except (RedisConnectionError, OSError):
+            connection.disconnect()  # send_command connects a disconnected one again
+            connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
         try:
             return connection.read_response()
         except NoScriptError:

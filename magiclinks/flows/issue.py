@@ -288,12 +288,11 @@ def _found_columns(bump: tuple[str, str]) -> dict[str, str]:
     return _FROM_PERSON if bump == (PERSON, LOCK_FREE) else {}
 
 
-def _params(found_row: Row, bump: tuple[str, str]) -> list:
+def _params(insert: Row, found: dict[str, str]) -> list:
     """The row's parameters, without those the statement takes from the person's row."""
-    found = _found_columns(bump)
     if not found:
-        return found_row.params
-    return [p for c, p in zip(found_row.columns, found_row.params, strict=True) if c not in found]
+        return insert.params
+    return [p for c, p in zip(insert.columns, insert.params, strict=True) if c not in found]
 
 
 def _bump_params(link: LoginLink, bump: tuple[str, str], person: PersonByAddress | None) -> list:
@@ -322,6 +321,7 @@ def _insert(
         return (True, _insert_portably(link, generated, invalidated, replaces))
     link_row, generated_row = row(link), row(generated)
     invalidated_row = row(invalidated, only=_OWN_EVENT_COLUMNS)
+    found = _found_columns(bump)
     sql = _issue_sql(
         link_row.table,
         link_row.columns,
@@ -335,11 +335,11 @@ def _insert(
         *_bump_params(link, bump, person),
         link.created_at,
         InvalidationReason.SUPERSEDED,
-        *([] if person is not None else [link.user_id]),
+        *([] if found else [link.user_id]),  # else the person's id, from the statement
         list(replaces),
         link.created_at,
-        *_params(link_row, bump),
-        *_params(generated_row, bump),
+        *_params(link_row, found),
+        *_params(generated_row, found),
         *invalidated_row.params,  # in column order, as _issue_sql places them
     ]
     with connection.cursor() as cursor:
@@ -441,8 +441,13 @@ def _issue(
         link.otp_mac = tokens.otp_mac(link.pk, otp)
     # Counted on /metrics once written (_written): a lock-free statement runs outside any
     # transaction, where on_commit would count them at once, written or not.
-    refs = {"actor": actor, "partner": partner_id, "account": account, "user": user}
-    refs |= {"counted": False}
+    refs = {
+        "actor": actor,
+        "partner": partner_id,
+        "account": account,
+        "user": user,
+        "counted": False,
+    }
     generated = build(
         "login_link.generated",
         link=link,
